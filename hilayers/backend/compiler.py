@@ -1,0 +1,221 @@
+"""The compiler: turns (fetches, feeds, updates) into a flat, cached execution plan.
+
+``compile_plan`` runs once per distinct signature and does, in order:
+
+1. **prune** to the nodes the fetches and updates need, stopping at fed tensors;
+2. **order** them topologically (node ids are creation order, which is topological);
+3. **merge common subexpressions**: two nodes with equal pure ops and the same inputs are one;
+4. **fold constants**: pure nodes whose inputs are all constants are computed now, once;
+5. **plan buffers by liveness**: each value gets a slot, and the slot is released right after
+   its last reader runs, so a training step holds only what is still needed;
+6. emit a list of steps ``(kernel, op, input slots, output slots, slots to free)``.
+
+``Plan.run`` is then a tight loop over the steps. Reads of variables happen when the run
+starts, writes of assign ops when it ends, in order (see ``hilayers.backend.leaves``).
+"""
+import numpy as np
+
+from .errors import FeedError, NumericsError
+from .leaves import Assign, Constant, Placeholder, VariableRead, _device_value
+
+
+class RunContext:
+    """What a kernel may use besides its inputs: the array module and the graph (for RNGs)."""
+
+    __slots__ = ("xp", "impl", "graph")
+
+    def __init__(self, impl, graph):
+        self.impl = impl
+        self.xp = impl.xp
+        self.graph = graph
+
+    def rng(self, op_seed):
+        return self.graph.rng(self.xp, op_seed)
+
+
+def _needed_nodes(roots, fed):
+    """Nodes reachable backwards from ``roots`` without crossing a fed tensor, by id."""
+    seen = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.id in seen:
+            continue
+        seen[node.id] = node
+        for t in node.inputs:
+            if t not in fed and t.node.id not in seen:
+                stack.append(t.node)
+    return [seen[i] for i in sorted(seen)]
+
+
+class Plan:
+    """A compiled signature. Call :meth:`run` with one array per fed tensor."""
+
+    def __init__(self, graph, fetches, feeds, assign_nodes, impl, check_numerics=False):
+        self.graph = graph
+        self.impl = impl
+        self.ctx = RunContext(impl, graph)
+        self.check_numerics = check_numerics
+        self.feeds = list(feeds)
+        fed = set(self.feeds)
+        roots = [t.node for t in fetches] + list(assign_nodes)
+        nodes = _needed_nodes(roots, fed)
+
+        canonical = {}          # tensor -> tensor that carries its value
+        slot_of = {}            # canonical tensor -> slot index
+        self.initial = []       # slot values known at compile time (constants, folded)
+        const_slots = set()
+        alias_slots = set()     # slots whose array may be shared with state or the caller
+        self.var_reads = []     # (slot, box)
+        self.steps = []
+        seen_ops = {}
+
+        def new_slot(tensor, value=None):
+            slot_of[tensor] = len(self.initial)
+            self.initial.append(value)
+            return slot_of[tensor]
+
+        for t in self.feeds:
+            canonical[t] = t
+            alias_slots.add(new_slot(t))
+
+        for node in nodes:
+            op = node.op
+            if isinstance(op, Placeholder):
+                if node.outputs[0] not in fed:
+                    raise FeedError(self._unfed_message(node, fetches))
+                continue
+            if all(out in fed for out in node.outputs):
+                continue
+            if isinstance(op, Constant):
+                out = node.outputs[0]
+                canonical[out] = out
+                slot = new_slot(out, impl.to_device(op.value))
+                const_slots.add(slot)
+                alias_slots.add(slot)
+                continue
+            if isinstance(op, VariableRead):
+                out = node.outputs[0]
+                canonical[out] = out
+                slot = new_slot(out)
+                alias_slots.add(slot)
+                self.var_reads.append((slot, op.box))
+                continue
+            inputs = [canonical[t] for t in node.inputs]
+            if isinstance(op, Assign):
+                canonical[node.outputs[0]] = inputs[1]
+                continue
+            if op.pure:
+                key = (op, tuple(id(t) for t in inputs))
+                try:
+                    twin = seen_ops.get(key)
+                except TypeError:      # an attribute is unhashable: no merging for this node
+                    key, twin = None, None
+                if twin is not None:
+                    for mine, theirs in zip(node.outputs, twin.outputs):
+                        canonical[mine] = canonical[theirs]
+                    continue
+                if key is not None:
+                    seen_ops[key] = node
+            for out in node.outputs:
+                canonical[out] = out
+            kernel = impl.kernel_for(op)
+            in_slots = tuple(slot_of[t] for t in inputs)
+            if op.pure and in_slots and all(s in const_slots for s in in_slots):
+                result = kernel(self.ctx, op, *[self.initial[s] for s in in_slots])
+                results = result if len(node.outputs) > 1 else (result,)
+                for out, value in zip(node.outputs, results):
+                    slot = new_slot(out, value)
+                    const_slots.add(slot)
+                    alias_slots.add(slot)
+                continue
+            out_slots = tuple(new_slot(out) for out in node.outputs)
+            if getattr(op, "may_alias", False) and any(s in alias_slots for s in in_slots):
+                alias_slots.update(out_slots)
+            self.steps.append([kernel, op, in_slots, out_slots, (), node])
+
+        self.fetch_slots = [slot_of[canonical[t]] for t in fetches]
+        self.copy_fetch = [s in alias_slots for s in self.fetch_slots]
+        self.writes = []
+        for node in assign_nodes:
+            value = canonical[node.inputs[1]]
+            slot = slot_of[value]
+            self.writes.append((node.inputs[0].node.op.box, slot, slot in alias_slots))
+        self._plan_frees(const_slots)
+        self.num_slots = len(self.initial)
+
+    def _plan_frees(self, const_slots):
+        """Release each computed slot right after the last step that reads it."""
+        keep = set(self.fetch_slots) | {slot for _, slot, _ in self.writes} | const_slots
+        last_use = {}
+        for index, step in enumerate(self.steps):
+            for s in step[2]:
+                last_use[s] = index
+        frees = [[] for _ in self.steps]
+        for slot, index in last_use.items():
+            if slot not in keep:
+                frees[index].append(slot)
+        for step, free in zip(self.steps, frees):
+            step[4] = tuple(free)
+        self.steps = [tuple(step) for step in self.steps]
+
+    @staticmethod
+    def _unfed_message(node, fetches):
+        wanted = ", ".join(repr(t.name) for t in fetches[:3]) or "the requested updates"
+        shape = "(" + ", ".join("None" if d is None else str(d) for d in node.op.shape) + ")"
+        return (f"Placeholder {node.name!r} (shape {shape}, dtype {node.op.dtype.name}) was "
+                f"not fed, but computing {wanted} needs it. Pass it in feed_dict, e.g. "
+                f"feed_dict={{{node.name.split('/')[-1]}: value}}.")
+
+    def run(self, feed_values):
+        """Run the plan; return the fetched device arrays, then apply the writes."""
+        vals = list(self.initial)
+        impl = self.impl
+        for slot, box in self.var_reads:
+            vals[slot] = box.value if box.impl is impl else _device_value(box, impl)
+        for slot, value in zip(range(len(self.feeds)), feed_values):
+            vals[slot] = value
+        ctx = self.ctx
+        if self.check_numerics:
+            self._run_checked(vals)
+        else:
+            for kernel, op, ins, outs, frees, _ in self.steps:
+                if len(outs) == 1:
+                    vals[outs[0]] = kernel(ctx, op, *[vals[i] for i in ins])
+                else:
+                    for slot, value in zip(outs, kernel(ctx, op, *[vals[i] for i in ins])):
+                        vals[slot] = value
+                for slot in frees:
+                    vals[slot] = None
+        results = [vals[s].copy() if copy else vals[s]
+                   for s, copy in zip(self.fetch_slots, self.copy_fetch)]
+        for box, slot, aliased in self.writes:
+            value = vals[slot]
+            box.value = value.copy() if aliased else value
+            box.impl = impl
+        return results
+
+    def _run_checked(self, vals):
+        xp = self.ctx.xp
+        for kernel, op, ins, outs, frees, node in self.steps:
+            result = kernel(self.ctx, op, *[vals[i] for i in ins])
+            results = result if len(outs) > 1 else (result,)
+            for slot, value, out in zip(outs, results, node.outputs):
+                if tuple(value.shape) != out.shape and any(
+                        d is not None and d != n for d, n in zip(out.shape, value.shape)):
+                    raise NumericsError(
+                        f"Op {op!r} (node {node.name!r}) produced shape {tuple(value.shape)}, "
+                        f"but {out.shape} was inferred when the graph was built.")
+                if value.dtype.kind in "fc" and not bool(xp.isfinite(value).all()):
+                    kind = "NaN" if bool(xp.isnan(value).any()) else "infinity"
+                    bad_inputs = [t.name for t, i in zip(node.inputs, ins)
+                                  if vals[i].dtype.kind in "fc"
+                                  and not bool(xp.isfinite(vals[i]).all())]
+                    where = (f"its inputs {bad_inputs} already held non-finite values"
+                             if bad_inputs else "all its inputs were finite")
+                    raise NumericsError(
+                        f"check_numerics: op {op!r} (node {node.name!r}) produced a {kind}; "
+                        f"{where}.")
+                vals[slot] = value
+            for slot in frees:
+                vals[slot] = None
