@@ -29,8 +29,9 @@ class RunContext:
         self.xp = impl.xp
         self.graph = graph
 
-    def rng(self, op_seed):
-        return self.graph.rng(self.xp, op_seed)
+    def rng(self, op):
+        """The generator of random op ``op`` (see :meth:`Graph.rng`)."""
+        return self.graph.rng(self.xp, op)
 
 
 def _needed_nodes(roots, fed):

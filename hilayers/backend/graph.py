@@ -196,20 +196,22 @@ class Graph:
             _stack().pop()
 
     def next_op_seed(self):
-        """Return a fresh op-level seed; with the graph seed it fixes a random op's stream."""
-        return next(self._op_seeds)
+        """Return a fresh op-level seed ``(0, n)``; with the graph seed it fixes a random op's
+        stream. Seeds given by the user are written ``(1, seed)`` so the two never collide."""
+        return (0, next(self._op_seeds))
 
-    def rng(self, xp, op_seed):
-        """Return the generator of a random op for array module ``xp`` (created on first use).
+    def rng(self, xp, op):
+        """Return the generator of random op ``op`` for array module ``xp``.
 
-        Generators live in the graph, keyed by op seed, so that successive runs continue one
-        stream (as TensorFlow's stateful random ops do) and :meth:`reset_random_state`
-        restarts every stream from its seed.
+        Each random node has its own generator, created on first use from the graph seed
+        and the op's ``seed`` (a tuple of ints). Generators live in the graph so successive
+        runs continue one stream (as TensorFlow's stateful random ops do);
+        :meth:`reset_random_state` restarts every stream from its seed.
         """
-        key = (xp.__name__, op_seed)
+        key = (xp.__name__, id(op))
         gen = self._rng_states.get(key)
         if gen is None:
-            seq = np.random.SeedSequence([self.seed, op_seed])
+            seq = np.random.SeedSequence([self.seed, *op.seed])
             gen = xp.random.default_rng(int(seq.generate_state(1)[0]))
             self._rng_states[key] = gen
         return gen
