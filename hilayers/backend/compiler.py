@@ -176,18 +176,11 @@ class Plan:
             vals[slot] = box.value if box.impl is impl else _device_value(box, impl)
         for slot, value in zip(range(len(self.feeds)), feed_values):
             vals[slot] = value
-        ctx = self.ctx
-        if self.check_numerics:
-            self._run_checked(vals)
-        else:
-            for kernel, op, ins, outs, frees, _ in self.steps:
-                if len(outs) == 1:
-                    vals[outs[0]] = kernel(ctx, op, *[vals[i] for i in ins])
-                else:
-                    for slot, value in zip(outs, kernel(ctx, op, *[vals[i] for i in ins])):
-                        vals[slot] = value
-                for slot in frees:
-                    vals[slot] = None
+        with np.errstate(all="ignore"):   # NaN/inf are values here; check_numerics reports them
+            if self.check_numerics:
+                self._run_checked(vals)
+            else:
+                self._run_steps(vals)
         results = [vals[s].copy() if copy else vals[s]
                    for s, copy in zip(self.fetch_slots, self.copy_fetch)]
         for box, slot, aliased in self.writes:
@@ -195,6 +188,17 @@ class Plan:
             box.value = value.copy() if aliased else value
             box.impl = impl
         return results
+
+    def _run_steps(self, vals):
+        ctx = self.ctx
+        for kernel, op, ins, outs, frees, _ in self.steps:
+            if len(outs) == 1:
+                vals[outs[0]] = kernel(ctx, op, *[vals[i] for i in ins])
+            else:
+                for slot, value in zip(outs, kernel(ctx, op, *[vals[i] for i in ins])):
+                    vals[slot] = value
+            for slot in frees:
+                vals[slot] = None
 
     def _run_checked(self, vals):
         xp = self.ctx.xp

@@ -31,7 +31,10 @@ def _negative(ctx, op, x):
 def _add_n(ctx, op, *xs):
     out = ctx.xp.add(xs[0], xs[1])
     for x in xs[2:]:
-        ctx.xp.add(out, x, out=out)
+        if getattr(out, "ndim", 0):
+            ctx.xp.add(out, x, out=out)      # out is a fresh array: accumulate in place
+        else:
+            out = ctx.xp.add(out, x)
     return out
 
 
