@@ -1,4 +1,5 @@
 """The course examples run and reach their goals."""
+import os
 import pathlib
 import subprocess
 import sys
@@ -26,7 +27,8 @@ def test_logistic_regression_separates_the_classes():
 
 @pytest.mark.parametrize("script", ["linear_regression.py", "logistic_regression.py"])
 def test_example_scripts_run(script):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, str(ROOT / "examples" / script)],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert "loss" in out.stdout

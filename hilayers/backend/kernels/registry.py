@@ -7,7 +7,7 @@ must differ register a specialisation for one implementation, which wins over th
 one.
 
 Example:
-    >>> @kernel("Square")
+    >>> @kernel("Square")  # doctest: +SKIP
     ... def _square(ctx, op, x):
     ...     return ctx.xp.square(x)
 """
