@@ -33,12 +33,13 @@ def resolve_seed(graph, seed):
     ``None`` gives ``graph.next_op_seed()`` (``(0, n)``); an int ``s`` gives ``(1, s)``.
 
     Raises:
-        InvalidArgumentError: when ``seed`` is not an integer.
+        InvalidArgumentError: when ``seed`` is not a non-negative integer.
     """
     if seed is None:
         return graph.next_op_seed()
-    if isinstance(seed, bool) or not hasattr(seed, "__index__"):
-        raise InvalidArgumentError(f"A random seed must be an int or None; received {seed!r}.")
+    if isinstance(seed, bool) or not hasattr(seed, "__index__") or int(seed) < 0:
+        raise InvalidArgumentError(f"A random seed must be a non-negative int or None; "
+                                   f"received {seed!r}.")
     return (1, int(seed))
 
 
