@@ -114,7 +114,7 @@ class Graph:
     Args:
         seed: the graph-level random seed. Random ops derive their own seeds from it, so two
             runs of the same program on NumPy draw the same numbers. ``None`` draws one from
-            the operating system when the graph is created.
+            NumPy's global generator when the graph is created.
 
     Example:
         >>> g = Graph(seed=1)
@@ -128,7 +128,9 @@ class Graph:
         self._names = {}
         self._scope = []
         self._op_seeds = itertools.count(1)
-        self.seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        # Without a seed, take one from NumPy's global generator, so that seeding NumPy (as
+        # hilayers.utils.set_random_seed does) also fixes graphs made afterwards.
+        self.seed = int(seed) if seed is not None else int(np.random.randint(0, 2**31 - 1))
         self._rng_states = {}
         self._plan_cache = {}
 
