@@ -1,0 +1,11 @@
+"""Callbacks: hooks into ``fit`` / ``evaluate`` / ``predict``, as Keras has them."""
+from .base import Callback, CallbackList
+from .history import History
+from .logging import CSVLogger, LambdaCallback
+from .progress import ProgbarLogger
+from .training_control import (EarlyStopping, LearningRateScheduler, ReduceLROnPlateau,
+                               TerminateOnNaN)
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
+           "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "CSVLogger",
+           "LambdaCallback"]

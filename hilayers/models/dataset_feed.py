@@ -1,0 +1,88 @@
+"""Feeding ``fit`` / ``evaluate`` / ``predict`` from a Dataset (``hilayers.data``).
+
+A Dataset element is ``(x, y)`` or ``(x, y, sample_weight)`` where ``x`` and ``y`` are
+arrays, tuples / lists of arrays (one per model input / output), or dicts keyed by name.
+``steps`` bounds an infinite dataset; without it, an epoch is one full pass.
+"""
+import numpy as np
+
+from . import data as data_utils
+
+
+def is_dataset(obj):
+    """True for hilayers Datasets (anything with ``as_numpy_iterator`` and ``cardinality``)."""
+    return hasattr(obj, "as_numpy_iterator") and hasattr(obj, "cardinality")
+
+
+def _cardinality(dataset, steps, what):
+    from ..data import INFINITE
+    count = dataset.cardinality()
+    if count == INFINITE and not steps:
+        raise ValueError(f"{what} received an infinite Dataset (e.g. from repeat()); pass "
+                         "steps_per_epoch (fit) or steps (evaluate, predict) to bound it.")
+    if steps:
+        return steps
+    return count if count >= 0 else None
+
+
+class _DatasetSource:
+    def __init__(self, model, dataset, steps):
+        self.model, self.dataset = model, dataset
+        self.steps = _cardinality(dataset, steps, "fit()/evaluate()")
+        self._bounded = steps
+        self._iterator = None
+
+    def epoch(self):
+        # With steps given, an epoch takes that many batches and the next epoch continues
+        # from there (Keras' behaviour for repeated datasets); otherwise a full pass.
+        if self._bounded:
+            if self._iterator is None:
+                self._iterator = iter(self.dataset.as_numpy_iterator())
+            source, limit = self._iterator, self._bounded
+        else:
+            source, limit = iter(self.dataset.as_numpy_iterator()), None
+        count = 0
+        try:
+            for element in source:
+                yield self._split(element)
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+        finally:
+            if limit is None and hasattr(source, "close"):
+                source.close()
+        if limit is not None:
+            self._iterator = None
+
+    def _split(self, element):
+        if not isinstance(element, tuple) or len(element) not in (2, 3):
+            raise ValueError("fit()/evaluate() need Dataset elements (x, y) or (x, y, "
+                             f"sample_weight); received {type(element).__name__} of length "
+                             f"{len(element) if hasattr(element, '__len__') else '?'}.")
+        x, y = element[0], element[1]
+        sw = element[2] if len(element) == 3 else None
+        x_arrays, y_arrays, sw_arrays, _ = self.model._prepare(x, y, sw)
+        return x_arrays, y_arrays, sw_arrays
+
+
+def dataset_batches(model, dataset, steps):
+    """A source of ``(x, y, sample_weight)`` batches for ``fit`` / ``evaluate``."""
+    return _DatasetSource(model, dataset, steps)
+
+
+def dataset_inputs(model, dataset, steps):
+    """Batches of model inputs for ``predict`` (elements ``x`` or ``(x, ...)``)."""
+    _cardinality(dataset, steps, "predict()")
+    iterator = dataset.as_numpy_iterator()
+    try:
+        for i, element in enumerate(iterator):
+            if steps and i >= steps:
+                break
+            x = element[0] if isinstance(element, tuple) else element
+            arrays = data_utils.to_array_list(x, model._input_names_for_data(x), "inputs",
+                                              model.name)
+            model._ensure_built_for(arrays)
+            yield [np.asarray(a) for a in arrays]
+    finally:
+        if hasattr(iterator, "close"):
+            iterator.close()
