@@ -32,6 +32,7 @@ LAYERS = Registry("layer")
 _name_counters = weakref.WeakKeyDictionary()
 _history = weakref.WeakKeyDictionary()   # Tensor -> (LayerCall, index in its outputs)
 _update_collectors = []
+_loss_collectors = []
 
 
 class InputSpec:
@@ -104,6 +105,18 @@ def collect_updates():
         yield found
     finally:
         _update_collectors.pop()
+
+
+@contextlib.contextmanager
+def collect_call_losses():
+    """Collect the losses that layer calls add (activity regularization) while the block
+    builds graph nodes; a compiled function adds those of the calls it is made of."""
+    found = []
+    _loss_collectors.append(found)
+    try:
+        yield found
+    finally:
+        _loss_collectors.pop()
 
 
 def unique_layer_name(base):
@@ -283,6 +296,12 @@ class Layer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    def add_loss(self, loss):
+        """Add a loss tensor computed by ``call`` (an activity penalty). It belongs to the
+        call that made it: training adds the penalties of the calls in its own graph."""
+        for collector in _loss_collectors:
+            collector.append(loss)
 
     def add_update(self, updates):
         """Register update ops (assign ops or (variable, value) pairs) made by ``call``; they

@@ -189,7 +189,7 @@ class Conv(Layer):
             outputs = self.activation(outputs)
         if self.activity_regularizer is not None:
             batch = K.cast(K.shape(outputs)[0], outputs.dtype)
-            self._losses.append(self.activity_regularizer(outputs) / batch)
+            self.add_loss(self.activity_regularizer(outputs) / batch)
         return outputs
 
     def _check_input_shape(self, input_shape):

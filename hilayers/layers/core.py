@@ -27,7 +27,7 @@ def add_activity_regularization(layer, outputs):
     if getattr(layer, "activity_regularizer", None) is None:
         return
     batch = K.cast(K.shape(outputs)[0], outputs.dtype)
-    layer._losses.append(layer.activity_regularizer(outputs) / batch)
+    layer.add_loss(layer.activity_regularizer(outputs) / batch)
 
 
 class Dense(Layer):

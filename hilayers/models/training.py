@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import backend as K
 from ..callbacks import CallbackList, History, ProgbarLogger
-from ..layers.base import collect_updates, constraint_of
+from ..layers.base import collect_call_losses, collect_updates, constraint_of
 from . import data as data_utils
 from .compile_utils import CompiledLosses, CompiledMetrics
 
@@ -89,9 +89,11 @@ class TrainingMixin:
                        for (ndim, dtype), name in zip(signature, self.output_names)]
             weights = [K.placeholder((None,), name=f"{name}_sample_weight")
                        for name in self.output_names]
-            with collect_updates() as layer_updates:
+            with collect_updates() as layer_updates, collect_call_losses() as train_penalties:
                 train_out = _flat(self(self._nested_inputs, training=True))
-            test_out = _flat(self(self._nested_inputs, training=False))
+            with collect_call_losses() as test_penalties:
+                test_out = _flat(self(self._nested_inputs, training=False))
+            penalties = {"train": train_penalties, "test": test_penalties}
             functions = {}
             for mode, outputs in (("train", train_out), ("test", test_out)):
                 losses = CompiledLosses(self._compile_args["loss"],
@@ -100,7 +102,8 @@ class TrainingMixin:
                                           self._compile_args["weighted_metrics"],
                                           self.output_names, losses)
                 total, loss_updates = losses.build(targets, outputs, weights,
-                                                   regularization=self.losses)
+                                                   regularization=self.losses
+                                                   + penalties[mode])
                 metric_updates = metrics.build(targets, outputs, weights)
                 updates = loss_updates + metric_updates
                 if mode == "train":

@@ -251,3 +251,15 @@ def test_progress_bar_on_a_terminal_shows_batches_and_metrics():
               callbacks=[callbacks.ProgbarLogger(verbose=1, file=stream)])
     text = stream.getvalue()
     assert "Epoch 1/1" in text and "10/10" in text and "loss:" in text
+
+
+def test_regularization_penalties_join_the_loss_once():
+    model = Sequential([layers.Dense(1, input_shape=(2,), kernel_initializer="ones",
+                                     use_bias=False, kernel_regularizer="l2",
+                                     activity_regularizer="l1")])
+    model.compile("sgd", "mse")
+    x = np.ones((4, 2), np.float32)
+    y = np.zeros((4, 1), np.float32)
+    loss = model.evaluate(x, y, verbose=0)
+    # mse 4 + weight penalty 0.01 * 2 + activity penalty 0.01 * sum|y| / batch = 0.01 * 2.
+    assert loss == pytest.approx(4.0 + 0.02 + 0.02, rel=1e-5)
