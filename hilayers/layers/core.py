@@ -407,7 +407,7 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         config = dict(config)
         config.pop("module", None)                  # tf.keras 2.x bookkeeping keys
         config.pop("output_shape_module", None)
@@ -415,7 +415,9 @@ class Lambda(Layer):
             kind = config.pop(f"{key}_type", "registered")
             if key == "output_shape" and (kind == "raw" or config.get(key) is None):
                 continue
-            fn = _lookup_function(config.get(key), custom_only=kind != "registered")
+            name = config.get(key)
+            fn = (custom_objects or {}).get(name) if isinstance(name, str) else None
+            fn = fn or _lookup_function(name, custom_only=kind != "registered")
             if fn is None:
                 raise ValueError(
                     f"Lambda {config.get('name')!r}: cannot rebuild from config: {key} "

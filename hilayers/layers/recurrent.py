@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
+from .core import add_activity_regularization
 from .base import InputSpec, Layer
 
 
@@ -208,8 +209,7 @@ class _UnrolledRNN(Layer):
             output = K.stack(outputs, axis=0 if self.time_major else 1)
         else:
             output = outputs[-1]
-        if self.activity_regularizer is not None:
-            self._losses.append(self.activity_regularizer(output))
+        add_activity_regularization(self, output)
         return [output] + list(states) if self.return_state else output
 
     def _initial_states(self, inputs, given):

@@ -134,6 +134,10 @@ class CompiledMetrics:
             return resolve_accuracy(loss_spec, target.ndim, output.shape, name=spec)
         metric = metrics_module.get(spec)
         if isinstance(metric, metrics_module.Metric):
+            # One Metric object given for several outputs: each output gets its own copy, so
+            # that their states do not mix.
+            if len(self.output_names) > 1:
+                return type(metric).from_config(metric.get_config())
             return metric
         name = spec if isinstance(spec, str) else getattr(metric, "__name__", "metric")
         return metrics_module.MeanMetricWrapper(metric, name=name)

@@ -33,32 +33,43 @@ class _DatasetSource:
         self._iterator = None
 
     def epoch(self):
-        # With steps given, an epoch takes that many batches and the next epoch continues
-        # from there (Keras' behaviour for repeated datasets); otherwise a full pass.
+        """Yield one epoch of ``(x, y, sample_weight)`` batches.
+
+        With ``steps`` given, an epoch takes that many batches and the next epoch continues
+        from there (Keras' behaviour for repeated datasets); a pass that runs out early ends
+        the epoch, and the next one starts a new pass. Without ``steps``, an epoch is one full
+        pass. An epoch stopped early (``stop_training``, an error) closes the pass, which stops
+        the pipeline's threads.
+        """
         if self._bounded:
             if self._iterator is None:
-                self._iterator = iter(self.dataset.as_numpy_iterator())
+                self._iterator = self.dataset.as_numpy_iterator()
             source, limit = self._iterator, self._bounded
         else:
-            source, limit = iter(self.dataset.as_numpy_iterator()), None
-        count = 0
+            source, limit = self.dataset.as_numpy_iterator(), None
+        keep_open = False
         try:
-            for element in source:
+            for count, element in enumerate(source, 1):
                 yield self._split(element)
-                count += 1
                 if limit is not None and count >= limit:
+                    keep_open = True
                     return
         finally:
-            if limit is None and hasattr(source, "close"):
-                source.close()
-        if limit is not None:
-            self._iterator = None
+            if not keep_open:
+                self.close()
+                _close(source)
+
+    def close(self):
+        """Close the pass kept open between bounded epochs (and stop its threads)."""
+        iterator, self._iterator = self._iterator, None
+        _close(iterator)
 
     def _split(self, element):
         if not isinstance(element, tuple) or len(element) not in (2, 3):
+            shown = (f"a tuple of {len(element)}" if isinstance(element, tuple) else
+                     f"{type(element).__name__} of shape {getattr(element, 'shape', '?')}")
             raise ValueError("fit()/evaluate() need Dataset elements (x, y) or (x, y, "
-                             f"sample_weight); received {type(element).__name__} of length "
-                             f"{len(element) if hasattr(element, '__len__') else '?'}.")
+                             f"sample_weight); received {shown}.")
         x, y = element[0], element[1]
         sw = element[2] if len(element) == 3 else None
         x_arrays, y_arrays, sw_arrays, _ = self.model._prepare(x, y, sw)
@@ -84,5 +95,10 @@ def dataset_inputs(model, dataset, steps):
             model._ensure_built_for(arrays)
             yield [np.asarray(a) for a in arrays]
     finally:
-        if hasattr(iterator, "close"):
-            iterator.close()
+        _close(iterator)
+
+
+def _close(iterator):
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()

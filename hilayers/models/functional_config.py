@@ -32,9 +32,14 @@ def functional_config(model):
         for record in model._layer_calls:
             if record.layer is not layer or isinstance(layer, InputLayer):
                 continue
-            kwargs = {k: v for k, v in record.arguments.items()
-                      if not any(isinstance(t, K.Tensor) for t in nest.flatten(v))
-                      and k != "training"}
+            tensor_args = sorted(k for k, v in record.arguments.items()
+                                 if any(isinstance(t, K.Tensor) for t in nest.flatten(v)))
+            if tensor_args:
+                raise ValueError(
+                    f"Model {model.name!r}: layer {layer.name!r} is called with tensor "
+                    f"arguments {tensor_args}, which this config format cannot record; the "
+                    "model would be rebuilt without them. Pass them as layer inputs instead.")
+            kwargs = {k: v for k, v in record.arguments.items() if k != "training"}
             nodes.append([_ref(t, node_index) + [kwargs] for t in nest.flatten(record.inputs)])
         layers.append({"class_name": "InputLayer" if isinstance(layer, InputLayer)
                        else type(layer).__name__, "config": layer.get_config(),

@@ -61,11 +61,17 @@ class Sequential(Model):
             return
         self._stack.append(layer)
         self._sublayers = list(self._stack)
-        if self.outputs is not None:
-            out = layer(self.outputs[0])
-            self._set_outputs(out)
-        elif self._input_tensor is not None or self._stack[0].batch_input_shape is not None:
-            self._rebuild()
+        try:
+            if self.outputs is not None:
+                out = layer(self.outputs[0])
+                self._set_outputs(out)
+            elif self._input_tensor is not None or self._stack[0].batch_input_shape is not None:
+                self._rebuild()
+        except Exception:
+            # A layer that does not fit the stack is not kept: the model stays as it was.
+            self._stack.pop()
+            self._sublayers = list(self._stack)
+            raise
 
     def pop(self):
         """Remove the last layer.

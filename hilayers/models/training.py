@@ -108,9 +108,9 @@ class TrainingMixin:
                 updates = loss_updates + metric_updates
                 if mode == "train":
                     params = self.trainable_weights
-                    if not params:
-                        raise ValueError(f"Model {self.name!r} has no trainable weights to "
-                                         "train.")
+                    if not params:           # evaluate/predict still work; fit says so
+                        functions[mode] = None
+                        continue
                     constraints = {w: constraint_of(w) for w in params if constraint_of(w)}
                     updates = (self.optimizer.get_updates(total, params, constraints)
                                + list(layer_updates) + updates)
@@ -233,6 +233,18 @@ class TrainingMixin:
                            + [history], model=self,
                            params={"epochs": epochs, "steps": steps, "verbose": verbose})
         self.stop_training = False
+        try:
+            self._fit_loop(cbs, source, epochs, initial_epoch, validation_data,
+                           validation_freq, validation_batch_size or batch_size,
+                           validation_steps)
+        finally:
+            if hasattr(source, "close"):
+                source.close()
+        self.history = history
+        return history
+
+    def _fit_loop(self, cbs, source, epochs, initial_epoch, validation_data, validation_freq,
+                  validation_batch_size, validation_steps):
         cbs.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -241,7 +253,11 @@ class TrainingMixin:
             step = -1
             for step, (xb, yb, swb) in enumerate(source.epoch()):
                 if fn is None:
-                    fn, names, trackers = self._training_functions(yb)["train"]
+                    train = self._training_functions(yb)["train"]
+                    if train is None:
+                        raise ValueError(f"Model {self.name!r} has no trainable weights to "
+                                         "train; unfreeze a layer (layer.trainable = True).")
+                    fn, names, trackers = train
                     for tracker in trackers:
                         tracker.reset_state()
                 cbs.on_train_batch_begin(step)
@@ -255,15 +271,14 @@ class TrainingMixin:
             epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val_x, val_y, val_sw = _unpack_validation(validation_data)
-                val = self.evaluate(val_x, val_y, sample_weight=val_sw, batch_size=validation_batch_size or batch_size, verbose=0,
+                val = self.evaluate(val_x, val_y, sample_weight=val_sw,
+                                    batch_size=validation_batch_size, verbose=0,
                                     steps=validation_steps, return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
         cbs.on_train_end(logs)
-        self.history = history
-        return history
 
     # -- evaluate / predict ---------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
@@ -356,7 +371,11 @@ class TrainingMixin:
     def _on_batch(self, mode, x, y, sample_weight, class_weight, reset_metrics, return_dict):
         self._require_compiled("training it" if mode == "train" else "evaluating it")
         x_arrays, y_arrays, sw, _ = self._prepare(x, y, sample_weight, class_weight)
-        fn, names, trackers = self._training_functions(y_arrays)[mode]
+        compiled = self._training_functions(y_arrays)[mode]
+        if compiled is None:
+            raise ValueError(f"Model {self.name!r} has no trainable weights to train; unfreeze "
+                             "a layer (layer.trainable = True).")
+        fn, names, trackers = compiled
         if reset_metrics:
             for tracker in trackers:
                 tracker.reset_state()

@@ -91,7 +91,7 @@ class Optimizer:
                                 "to the constructor.")
             self._schedule, self._lr_value = value, None
             return
-        if self._schedule is not None and built:
+        if self._schedule is not None and (built or getattr(self, "_lr_value", 0) is None):
             raise TypeError(f"{self.name} was created with the learning-rate schedule "
                             f"{self._schedule!r}; its rate cannot be set to {value!r}. Create "
                             "the optimizer with a float learning rate to set it.")
