@@ -52,17 +52,27 @@ class Registry:
     def __init__(self, kind):
         self.kind = kind
         self._items = {}
+        self._listed = set()
 
     def register(self, *names):
         """Decorator: register under the object's own name, its snake_case form and ``names``."""
         def add(obj):
             for key in {obj.__name__, snake_case(obj.__name__), *names}:
                 self._items[key] = obj
+            # Error messages list the explicit names when there are some: the automatic
+            # snake_case form still resolves, but spellings nobody uses ('rm_sprop' for
+            # RMSprop) are not offered.
+            snake = snake_case(obj.__name__)
+            listed = set(names)
+            if snake.replace("_", "") not in {n.replace("_", "") for n in names} or \
+                    snake in names:
+                listed.add(snake)
+            self._listed.update(listed)
             return obj
         return add
 
     def names(self):
-        return sorted({k for k in self._items if not k[:1].isupper()})
+        return sorted(k for k in self._listed if not k[:1].isupper())
 
     def lookup(self, name, custom_objects=None):
         """Return the object registered as ``name`` (custom objects first).
