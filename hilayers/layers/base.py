@@ -31,6 +31,7 @@ LAYERS = Registry("layer")
 
 _name_counters = weakref.WeakKeyDictionary()
 _history = weakref.WeakKeyDictionary()   # Tensor -> (LayerCall, index in its outputs)
+_masks = weakref.WeakKeyDictionary()     # Tensor -> its mask tensor (Keras' _keras_mask)
 _update_collectors = []
 _loss_collectors = []
 
@@ -88,6 +89,12 @@ class LayerCall:
     def __init__(self, layer, inputs, outputs, arguments):
         self.layer, self.inputs, self.outputs, self.arguments = layer, inputs, outputs, arguments
         self.updates = []
+
+
+def mask_of(tensor):
+    """The mask that travels with ``tensor`` (set by Embedding(mask_zero=True) and passed
+    on by layers that support masking), or None."""
+    return _masks.get(tensor) if isinstance(tensor, K.Tensor) else None
 
 
 def history_of(tensor):
@@ -286,6 +293,11 @@ class Layer:
         """Output shape for ``input_shape``; the base says the shape does not change."""
         return input_shape
 
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: the input mask passed on when the layer supports masking
+        (``supports_masking = True``), else None."""
+        return mask if self.supports_masking else None
+
     def get_config(self):
         """The constructor arguments, as plain JSON."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
@@ -325,14 +337,32 @@ class Layer:
             kwargs.pop("training")
         if "mask" in kwargs and not self._accepts("mask"):
             kwargs.pop("mask")
+        recorded = dict(kwargs)
+        explicit_mask = kwargs.get("mask")
+        input_masks = [mask_of(t) for t in flat]
+        if explicit_mask is None and any(m is not None for m in input_masks) and \
+                self._accepts("mask"):
+            # Keras' implicit masking: the mask travels with the tensors from the layer that
+            # made it (Embedding(mask_zero=True)) to the layers that accept one. It is not
+            # recorded with the call: a replay recomputes it the same way.
+            kwargs["mask"] = input_masks[0] if len(flat) == 1 else input_masks
         with K.name_scope(self.name):
             outputs = self.call(inputs, *args, **kwargs)
-            # An output that is one of the inputs (Activation('linear'), a one-input merge)
-            # would take over that tensor's history and make the layer graph cyclic; give it
-            # a node of its own.
-            outputs = nest.map_structure(
-                lambda t: K.identity(t) if any(t is f for f in flat) else t, outputs)
-        record = LayerCall(self, inputs, outputs, dict(kwargs))
+            out_flat = nest.flatten(outputs)
+            if any(t in flat for t in out_flat if isinstance(t, K.Tensor)):
+                outputs = nest.map_structure(
+                    lambda t: K.identity(t) if isinstance(t, K.Tensor) and t in flat else t,
+                    outputs)
+            mask_in = kwargs.get("mask")
+            if mask_in is None and any(m is not None for m in input_masks):
+                mask_in = input_masks[0] if len(flat) == 1 else input_masks
+            output_masks = self.compute_mask(inputs, mask_in)
+        out_masks = nest.flatten(output_masks) if isinstance(output_masks, (list, tuple)) \
+            else [output_masks] * len(nest.flatten(outputs))
+        for t, m in zip(nest.flatten(outputs), out_masks):
+            if isinstance(t, K.Tensor) and isinstance(m, K.Tensor):
+                _masks[t] = m
+        record = LayerCall(self, inputs, outputs, recorded)
         for i, t in enumerate(nest.flatten(outputs)):
             if isinstance(t, K.Tensor):
                 _history[t] = (record, i)

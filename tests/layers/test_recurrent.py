@@ -294,9 +294,11 @@ def test_embedding_mask_feeds_rnn():
     tokens = K.placeholder((None, T), dtype="int32")
     embedded = emb(tokens)
     layer = layers.GRU(U)
-    masked, plain = layer(embedded, mask=emb.compute_mask(tokens)), layer(embedded)
+    masked, plain = layer(embedded, mask=emb.compute_mask(tokens)), layer(K.identity(embedded))
+    implicit = layer(embedded)            # the mask travels with the embedding's output
     data = np.array([[1, 2, 0], [3, 0, 0]], dtype="int32")
-    got_masked, got_plain = _run([masked, plain], {tokens: data})
+    got_masked, got_plain, got_implicit = _run([masked, plain, implicit], {tokens: data})
+    np.testing.assert_allclose(got_implicit, got_masked, rtol=1e-6)
     short = _run([layer(embedded[:, :1])], {tokens: data})[0]
     np.testing.assert_allclose(got_masked[1], short[1], rtol=1e-5, atol=1e-6)
     assert not np.allclose(got_masked[1], got_plain[1])
