@@ -29,12 +29,13 @@ def _timed(fn, repeats):
     return statistics.median(times), min(times), max(times), result
 
 
-def main():
+def main(argv=None):
+    """Run the benchmark with command-line arguments ``argv``; return the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--data", default=DEFAULT_DATA, help="folder with the four IDX files")
     parser.add_argument("--json", help="also write the figures to this JSON file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     data = os.path.normpath(args.data)
     if not os.path.isdir(data):
         parser.exit(1, f"error: no MNIST folder at {data!r}; pass --data DIR.\n")
@@ -52,10 +53,12 @@ def main():
           f"{megabytes:.1f} MB of uint8 at {megabytes / median:.0f} MB/s")
     for name, seconds in per_file.items():
         print(f"  {name:28s} {seconds * 1e3:7.1f} ms")
+    figures = {"mnist_load_s": {"median": median, "min": low, "max": high},
+               "megabytes": megabytes, "per_file_s": per_file}
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"mnist_load_s": {"median": median, "min": low, "max": high},
-                       "megabytes": megabytes, "per_file_s": per_file}, handle, indent=2)
+            json.dump(figures, handle, indent=2)
+    return figures
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import collections
 import queue
 import sys
 import threading
+import time
 
 from .constants import PREFETCH_AUTOTUNE_BUFFER, AUTOTUNE, check_count
 from .dataset import UnaryDataset
@@ -85,12 +86,18 @@ class _WorkerPool:
 
 
 def _join(threads):
+    """Join ``threads``, waiting at most ``JOIN_TIMEOUT`` seconds for all of them together.
+
+    A thread still busy after that (a user function that never returns) is left behind: it
+    is a daemon, and it skips every queued element once it is free.
+    """
     if sys.is_finalizing():     # daemon threads are frozen at exit: joining would only wait
         return
     current = threading.current_thread()
+    deadline = time.monotonic() + JOIN_TIMEOUT
     for thread in threads:
         if thread is not current:
-            thread.join(JOIN_TIMEOUT)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def parallel_map(upstream, fn, threads, deterministic=True):

@@ -12,11 +12,11 @@ import os
 import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
 import zlib
 
 from .errors import DatasetFormatError
+from .tempfiles import create_beside
 
 # What a truncated or corrupt archive raises while it is read.
 _CORRUPT = (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError, zlib.error,
@@ -171,8 +171,7 @@ def extract_archive(path, folder, members=None):
             os.makedirs(parent, exist_ok=True)
             if name in staged:                    # a repeated member: the last one wins
                 os.remove(staged.pop(name)[0])
-            handle, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.",
-                                            suffix=".part", dir=parent)
+            handle, temp = create_beside(target)
             staged[name] = (temp, target)
             with os.fdopen(handle, "wb") as out, opener() as source:
                 shutil.copyfileobj(source, out, 1 << 20)

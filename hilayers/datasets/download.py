@@ -9,7 +9,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import warnings
@@ -19,6 +18,7 @@ from tqdm import tqdm
 from .archives import extract_archive
 from .errors import DownloadError
 from .locations import datasets_dir, hilayers_home
+from .tempfiles import create_beside
 
 DEFAULT_TIMEOUT = 30.0      # seconds without data before a mirror is given up
 _CHUNK = 1 << 16
@@ -107,9 +107,9 @@ def _describe(exc, timeout):
 
 def _fetch(url, dest, file_hash, progress, timeout):
     """Download ``url`` to ``dest`` through a temporary file; verify, then rename into place."""
-    folder, name = os.path.split(dest)
+    name = os.path.basename(dest)
     digest = hashlib.new(hash_algorithm(file_hash)) if file_hash else None
-    handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    handle, temp = create_beside(dest)
     try:
         with os.fdopen(handle, "wb") as out, \
                 urllib.request.urlopen(url, timeout=timeout) as response:

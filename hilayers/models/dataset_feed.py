@@ -4,6 +4,8 @@ A Dataset element is ``(x, y)`` or ``(x, y, sample_weight)`` where ``x`` and ``y
 arrays, tuples / lists of arrays (one per model input / output), or dicts keyed by name.
 ``steps`` bounds an infinite dataset; without it, an epoch is one full pass.
 """
+import itertools
+
 import numpy as np
 
 from . import data as data_utils
@@ -40,27 +42,30 @@ class _DatasetSource:
         the epoch, and the next one starts a new pass. Without ``steps``, an epoch is one full
         pass. An epoch stopped early (``stop_training``, an error) closes the pass, which stops
         the pipeline's threads.
+
+        The open pass is kept in ``self._iterator`` in both cases, so that ``close()`` stops
+        it even while this generator is still referenced (by a traceback that holds the
+        caller's frame, say) and so has not been closed yet.
         """
-        if self._bounded:
-            if self._iterator is None:
-                self._iterator = self.dataset.as_numpy_iterator()
-            source, limit = self._iterator, self._bounded
-        else:
-            source, limit = self.dataset.as_numpy_iterator(), None
+        if self._iterator is None or not self._bounded:
+            self.close()                  # an unfinished earlier pass is stopped, not resumed
+            self._iterator = self.dataset.as_numpy_iterator()
+        source, limit = self._iterator, self._bounded
         keep_open = False
         try:
             for count, element in enumerate(source, 1):
                 yield self._split(element)
-                if limit is not None and count >= limit:
+                if limit and count >= limit:
                     keep_open = True
                     return
         finally:
             if not keep_open:
-                self.close()
+                if self._iterator is source:
+                    self._iterator = None
                 _close(source)
 
     def close(self):
-        """Close the pass kept open between bounded epochs (and stop its threads)."""
+        """Close the open pass, if any, and stop its threads. Calling it again does nothing."""
         iterator, self._iterator = self._iterator, None
         _close(iterator)
 
@@ -86,9 +91,7 @@ def dataset_inputs(model, dataset, steps):
     _cardinality(dataset, steps, "predict()")
     iterator = dataset.as_numpy_iterator()
     try:
-        for i, element in enumerate(iterator):
-            if steps and i >= steps:
-                break
+        for element in itertools.islice(iterator, steps or None):   # no element past steps
             x = element[0] if isinstance(element, tuple) else element
             arrays = data_utils.to_array_list(x, model._input_names_for_data(x), "inputs",
                                               model.name)

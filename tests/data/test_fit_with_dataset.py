@@ -187,3 +187,92 @@ def test_elements_that_are_not_pairs_are_rejected():
     model = _model()
     with pytest.raises(ValueError, match=r"\(x, y\) or \(x, y, sample_weight\)"):
         model.fit(Dataset.from_tensor_slices(x).batch(8), epochs=1, verbose=0)
+
+
+# -- passes are closed however fit / evaluate / predict end ---------------------------------------
+def _threaded(x, y, repeat=False):
+    ds = Dataset.from_tensor_slices((x, y))
+    if repeat:
+        ds = ds.repeat()
+    return ds.map(lambda a, b: (a, b), num_parallel_calls=2).batch(8).prefetch(2)
+
+
+class _RaiseAt(callbacks.Callback):
+    """Raises ArithmeticError at the second batch of training, evaluation or prediction."""
+
+    def _maybe_raise(self, batch):
+        if batch == 1:
+            raise ArithmeticError("callback failed")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._maybe_raise(batch)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._maybe_raise(batch)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._maybe_raise(batch)
+
+
+@pytest.mark.parametrize("call", ["fit", "fit bounded", "evaluate", "predict"])
+def test_an_error_while_consuming_stops_the_threads_even_while_the_traceback_lives(call):
+    # pytest.raises keeps the traceback, and with it the frames of fit / evaluate / predict
+    # and their local variables (as a REPL's sys.last_traceback does): the pass must have been
+    # closed by then, not left for the garbage collector.
+    x, y = _data()
+    model = _model()
+    with pytest.raises(ArithmeticError) as info:
+        if call == "fit":
+            model.fit(_threaded(x, y), epochs=2, callbacks=[_RaiseAt()], verbose=0)
+        elif call == "fit bounded":
+            model.fit(_threaded(x, y, repeat=True), epochs=2, steps_per_epoch=5,
+                      callbacks=[_RaiseAt()], verbose=0)
+        elif call == "evaluate":
+            model.evaluate(_threaded(x, y), callbacks=[_RaiseAt()], verbose=0)
+        else:
+            model.predict(_threaded(x, y), callbacks=[_RaiseAt()])
+    assert info.traceback is not None
+    assert wait_for_no_pipeline_threads() == []
+
+
+def test_evaluate_and_predict_with_steps_on_an_infinite_pipeline_stop_its_threads():
+    x, y = _data()
+    model = _model()
+    endless = _threaded(x, y, repeat=True)
+    model.evaluate(endless, steps=3, verbose=0)
+    assert wait_for_no_pipeline_threads() == []
+    assert model.predict(endless, steps=3).shape == (24, 1)
+    assert wait_for_no_pipeline_threads() == []
+
+
+def test_bounded_epochs_continue_the_pass_and_start_a_new_one_when_it_ends():
+    x, y = _data(128)                                    # 4 batches of 32 per pass
+    pulled = []
+    ds = Dataset.from_tensor_slices((x, y)).batch(32).map(
+        lambda a, b: (pulled.append(_order(x, [(a, b)])[0] // 32) or a, b))
+    model = _model()
+    model.fit(ds.repeat(), epochs=2, steps_per_epoch=3, verbose=0)
+    assert pulled == [0, 1, 2, 3, 0, 1]                  # epoch 2 continues, then wraps
+    # A finite dataset shorter than steps_per_epoch: the epoch ends with the pass.
+    pulled.clear()
+    history = model.fit(ds, epochs=2, steps_per_epoch=10, verbose=0)
+    assert pulled == [0, 1, 2, 3] * 2 and len(history.history["loss"]) == 2
+
+
+def test_predict_with_steps_pulls_no_batch_beyond_them():
+    x, _ = _data(128)
+    pulled = []
+    ds = Dataset.from_tensor_slices(x).batch(16).map(lambda a: pulled.append(1) or a)
+    assert _model().predict(ds, steps=3).shape == (48, 1)
+    assert len(pulled) == 3
+
+
+def test_evaluate_with_sample_weight_elements_matches_arrays():
+    x, y = _data(96)
+    w = np.linspace(0.1, 3.0, len(x)).astype(np.float32)
+    model = _model()
+    expected = model.evaluate(x, y, sample_weight=w, batch_size=32, verbose=0)
+    unweighted = model.evaluate(x, y, batch_size=32, verbose=0)
+    got = model.evaluate(Dataset.from_tensor_slices((x, y, w)).batch(32), verbose=0)
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert got[0] != pytest.approx(unweighted[0], rel=1e-3)   # the weights did count

@@ -185,3 +185,44 @@ def test_bad_prefetch_and_deterministic_arguments():
         Dataset.range(3).map(lambda v: v, num_parallel_calls=2, deterministic="yes")
     with pytest.raises(TypeError, match="map\\(\\) needs a callable; received int"):
         Dataset.range(3).map(3)
+
+
+def _blocked_first(release_at):
+    """A map whose element 0 waits until element ``release_at`` has been processed."""
+    released = threading.Event()
+
+    def fn(v):
+        if v == 0:
+            released.wait(10)
+        elif v == release_at:
+            released.set()
+        return v
+    return fn
+
+
+def test_non_deterministic_map_lets_later_elements_pass_a_slow_one():
+    ds = Dataset.range(8).map(_blocked_first(3), num_parallel_calls=2, deterministic=False)
+    out = _values(ds)
+    assert sorted(out) == list(range(8))
+    assert out.index(0) > out.index(3)           # 0 could only finish after 3 did
+    # In order (the default), the same function still yields 0 first.
+    ds = Dataset.range(8).map(_blocked_first(3), num_parallel_calls=2)
+    assert _values(ds) == list(range(8))
+
+
+def test_closing_waits_for_stuck_threads_at_most_join_timeout_in_all(monkeypatch):
+    from hilayers.data import parallel
+    clock = [0.0]
+
+    class StuckThread:
+        """A thread that never finishes: join(timeout) just lets the timeout pass."""
+        timeouts = []
+
+        def join(self, timeout):
+            self.timeouts.append(timeout)
+            clock[0] += timeout
+
+    monkeypatch.setattr(parallel.time, "monotonic", lambda: clock[0])
+    parallel._join([StuckThread() for _ in range(4)])
+    assert StuckThread.timeouts == [parallel.JOIN_TIMEOUT, 0.0, 0.0, 0.0]
+    assert clock[0] == parallel.JOIN_TIMEOUT

@@ -164,3 +164,16 @@ def test_missing_path_is_file_not_found(tmp_path):
         cifar10.load_data(tmp_path / "nowhere")
     with pytest.raises(FileNotFoundError, match="holds no CIFAR-10 data"):
         cifar10.load_data(tmp_path)
+
+
+def test_loading_never_unpickles(tmp_path, fake, isolated, mirror, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickle was used")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    (tmp_path / cifar10.ARCHIVE).write_bytes(fake[0])
+    _check(cifar10.load_data(tmp_path / cifar10.ARCHIVE), fake[1])     # from the archive
+    _check(cifar10.load_data(), fake[1])                               # downloaded, extracted
+    _check(cifar10.load_data(), fake[1])                               # from the batches

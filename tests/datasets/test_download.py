@@ -142,3 +142,35 @@ def test_fname_must_be_a_plain_name(tmp_path, fname):
 def test_bad_hash_is_refused_before_any_request(tmp_path):
     with pytest.raises(ValueError, match="not a hex sha256"):
         get_file("data.bin", "http://127.0.0.1:1/x", file_hash="abc", cache_dir=tmp_path)
+
+
+def test_the_file_is_renamed_into_place_only_once_verified(tmp_path, server, monkeypatch):
+    from hilayers.datasets import download
+    url = server.serve("/data.bin", BODY)
+    dest = tmp_path / "datasets" / "data.bin"
+    renames = []
+    real_replace = os.replace
+
+    def spying_replace(src, dst):
+        # At the moment of the rename: the final name does not exist yet, and the complete
+        # file sits under a hidden temporary name in the same folder.
+        renames.append((pathlib.Path(src), pathlib.Path(dst), pathlib.Path(dst).exists(),
+                        pathlib.Path(src).read_bytes() == BODY))
+        real_replace(src, dst)
+    monkeypatch.setattr(download.os, "replace", spying_replace)
+    get_file("data.bin", url, file_hash=sha256(BODY), cache_dir=tmp_path)
+    (src, dst, existed, complete), = renames
+    assert dst == dest and src.parent == dest.parent and src.name.startswith(".data.bin.")
+    assert src.name.endswith(".part") and not existed and complete and not src.exists()
+
+
+def test_downloaded_and_extracted_files_get_the_usual_permissions(tmp_path, server):
+    # Not 0600, as tempfile.mkstemp would leave them: a shared cache stays readable.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    archive = tar_gz([("pack/a.txt", b"alpha")])
+    url = server.serve("/pack.tar.gz", archive)
+    path = get_file("pack.tar.gz", url, cache_dir=tmp_path, extract=True)
+    expected = 0o666 & ~umask
+    assert os.stat(path).st_mode & 0o777 == expected
+    assert os.stat(tmp_path / "datasets" / "pack" / "a.txt").st_mode & 0o777 == expected

@@ -3,6 +3,7 @@ verification path against a local HTTP server serving generated MNIST-shaped fil
 import gzip
 import hashlib
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -44,6 +45,18 @@ def test_real_mnist_from_the_offline_copy():
 def test_real_mnist_found_through_hilayers_datasets(monkeypatch):
     monkeypatch.setenv("HILAYERS_DATASETS", str(SHARED.parent))
     _check_real(mnist.load_data())
+
+
+@needs_shared
+def test_published_hashes_are_those_of_the_shared_readme_and_files():
+    # The README beside the offline copy lists the published sha256 of the four files; three
+    # of the files there are byte-identical to the published ones.
+    readme = (SHARED / "README.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^([a-z0-9-]+\.gz)\s+([0-9a-f]{64})$", readme, re.MULTILINE))
+    assert listed == mnist.SHA256
+    for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz"):
+        assert hashlib.sha256((SHARED / name).read_bytes()).hexdigest() == mnist.SHA256[name]
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +191,37 @@ def test_explicit_path_is_never_a_silent_download(tmp_path, mirror):
     with pytest.raises(FileNotFoundError, match=r"lacks \['train-images-idx3-ubyte.gz'"):
         mnist.load_data(tmp_path)
     assert mirror.requests == []
+
+
+def _place(folder, fake, label_shift):
+    """The fake MNIST in ``folder``, its test labels shifted by ``label_shift`` (mod 10), so
+    that the labels a load returns tell which folder it read."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in fake[1].items():
+        if name != "t10k-labels-idx1-ubyte.gz":
+            (folder / name).write_bytes(data)
+    labels = ((fake[0]["y_test"].astype(int) + label_shift) % 10).astype(np.uint8)
+    from .helpers import idx_bytes
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels)))
+
+
+def _source_of(data, fake):
+    """The label shift of the folder ``data`` was read from."""
+    y_test = data[1][1]
+    return int((int(y_test[0]) - int(fake[0]["y_test"][0])) % 10)
+
+
+def test_search_order(tmp_path, isolated, monkeypatch, fake, mirror):
+    """path, then $HILAYERS_DATASETS/mnist, then $HILAYERS_DATASETS, then the home cache."""
+    env = tmp_path / "env"
+    _place(isolated / "datasets" / "mnist", fake, 1)              # ~/.hilayers/datasets/mnist
+    assert _source_of(mnist.load_data(), fake) == 1               # (HILAYERS_DATASETS unset)
+    monkeypatch.setenv("HILAYERS_DATASETS", str(env))
+    assert _source_of(mnist.load_data(), fake) == 1               # env folders still empty
+    _place(env, fake, 2)
+    assert _source_of(mnist.load_data(), fake) == 2
+    _place(env / "mnist", fake, 3)
+    assert _source_of(mnist.load_data(), fake) == 3
+    _place(tmp_path / "mine", fake, 4)
+    assert _source_of(mnist.load_data(tmp_path / "mine"), fake) == 4
+    assert mirror.requests == []                                  # nothing was downloaded
