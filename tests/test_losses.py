@@ -286,3 +286,40 @@ def test_unknown_names_and_bad_arguments_raise():
     with pytest.raises(ValueError, match="more axes than the per-sample losses"):
         losses.MeanSquaredError()(np.zeros((2, 3)), K.constant(np.zeros((2, 3))),
                                   sample_weight=np.ones((2, 3, 2)))
+
+
+CLASS_TO_FUNCTION = {
+    "MeanSquaredError": "mean_squared_error", "MeanAbsoluteError": "mean_absolute_error",
+    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
+    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "CategoricalCrossentropy": "categorical_crossentropy", "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge", "CategoricalHinge": "categorical_hinge", "Huber": "huber",
+    "LogCosh": "log_cosh", "KLDivergence": "kl_divergence", "Poisson": "poisson",
+    "CosineSimilarity": "cosine_similarity",
+}
+
+
+def test_every_loss_class_has_a_reference_here():
+    # SparseCategoricalCrossentropy is checked by test_sparse_categorical_crossentropy.
+    assert sorted(list(CLASS_TO_FUNCTION) + ["SparseCategoricalCrossentropy"]) == sorted(
+        cls.__name__ for cls in losses.classes.CLASSES)
+
+
+@pytest.mark.parametrize("cls_name", sorted(CLASS_TO_FUNCTION))
+def test_each_loss_class_computes_its_function_with_sample_weights(cls_name, rng):
+    """The classes themselves (not a wrapper built here) against the NumPy references."""
+    name = CLASS_TO_FUNCTION[cls_name]
+    t, p = _data(name, rng, shape=(6, 3))
+    w = rng.uniform(0, 2, 6).astype("float32")
+    per_sample = REFERENCES[name](t.astype("float32"), p.astype("float32"))
+    loss = getattr(losses, cls_name)()
+    assert loss.reduction == "sum_over_batch_size"
+    y_true, y_pred = K.constant(t, dtype="float32"), K.constant(p, dtype="float32")
+    np.testing.assert_allclose(_run(loss(y_true, y_pred)), per_sample.mean(), rtol=2e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(_run(loss(y_true, y_pred, sample_weight=w)),
+                               (per_sample * w).mean(), rtol=2e-5, atol=1e-6)
+    summed = getattr(losses, cls_name)(reduction="sum")
+    np.testing.assert_allclose(_run(summed(y_true, y_pred)), per_sample.sum(), rtol=2e-5,
+                               atol=1e-6)

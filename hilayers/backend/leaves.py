@@ -83,7 +83,8 @@ class Placeholder(Op):
                     f"value.astype('{self.dtype.name}')) before feeding it.")
         if len(arr.shape) != len(self.shape) or not all(
                 d is None or d == n for d, n in zip(self.shape, arr.shape)):
-            expected = "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + ")"
+            expected = "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + (
+                ",)" if len(self.shape) == 1 else ")")
             raise FeedError(
                 f"Placeholder {node.name!r} expects shape {expected} but was fed a value of "
                 f"shape {tuple(arr.shape)}; None dims accept any size, the others must match.")

@@ -11,7 +11,10 @@ class CSVLogger(Callback):
     Args:
         filename: the CSV file.
         separator: the field separator.
-        append: add to an existing file instead of replacing it.
+        append: add to an existing file (without a second header) instead of replacing it.
+
+    Example:
+        >>> logger = CSVLogger("training.csv", append=True)   # then fit(..., callbacks=[logger])
     """
 
     def __init__(self, filename, separator=",", append=False):

@@ -33,9 +33,24 @@ def _fmt(value):
 class ProgbarLogger(Callback):
     """Shows training progress (see the module docstring).
 
+    ``fit(verbose=1 or 2)`` adds one writing to standard output; add your own to write
+    elsewhere.
+
     Args:
         verbose: 0, 1 or 2.
         file: where to write (default ``sys.stdout``).
+
+    Example:
+        >>> import io
+        >>> import numpy as np
+        >>> from hilayers import Sequential, layers
+        >>> model = Sequential([layers.Dense(1, input_shape=(2,))])
+        >>> model.compile("sgd", "mse")
+        >>> log = io.StringIO()                 # not a terminal: one line per epoch
+        >>> _ = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0,
+        ...               callbacks=[ProgbarLogger(verbose=1, file=log)])
+        >>> [line.split(" - ")[0] for line in log.getvalue().splitlines()]
+        ['Epoch 1/2', 'Epoch 2/2']
     """
 
     def __init__(self, verbose=1, file=None):

@@ -12,9 +12,10 @@ Calling a layer on symbolic tensors builds it (once), checks the inputs against 
 Example:
     >>> from hilayers import layers
     >>> x = layers.Input((4,))
-    >>> y = layers.Dense(3, name="d")(x)
-    >>> y.shape, [w.name for w in layers.Dense(2)(y).node.graph.nodes][:0]
-    ((None, 3), [])
+    >>> dense = layers.Dense(3, name="d")
+    >>> y = dense(x)                 # builds the weights, then adds the layer's ops
+    >>> y.shape, [w.name for w in dense.weights]
+    ((None, 3), ['d/kernel:0', 'd/bias:0'])
 """
 import contextlib
 import inspect

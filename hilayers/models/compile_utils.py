@@ -63,6 +63,11 @@ class CompiledLosses:
         spec = _per_output(loss, list(output_names), "loss")[index]
         return spec is not None and _loss_kind(spec) == "sparse"
 
+    @staticmethod
+    def spec_for(loss, index, output_names):
+        """The loss given for output ``index`` (None when that output has none)."""
+        return _per_output(loss, list(output_names), "loss")[index]
+
     def build(self, targets, outputs, sample_weights, regularization=()):
         """Return (total loss tensor, updates of the running means)."""
         terms, updates = [], []
@@ -169,3 +174,69 @@ class CompiledMetrics:
     def reset_state(self):
         for _, metric in self._metrics:
             metric.reset_state()
+
+
+def _builtin_loss_function(spec):
+    """The built-in per-sample function behind a loss spec, or None for a custom loss."""
+    try:
+        fn = losses_module.get(spec)
+    except ValueError:
+        return None
+    fn = getattr(fn, "fn", fn)
+    return fn if any(fn is builtin for builtin, _ in losses_module.functions.FUNCTIONS) \
+        else None
+
+
+def _dims_match(array_dims, static_dims):
+    return len(array_dims) == len(static_dims) and all(
+        d is None or d == a for a, d in zip(array_dims, static_dims))
+
+
+def _fmt_shape(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")")
+
+
+def check_target_shape(loss_spec, target, output_shape, output_name, model_name):
+    """Check the targets of one output against the output's static shape, before any step.
+
+    Only the built-in losses have a known target shape: the output's shape, or that shape
+    without its last axis when the last axis has size 1 (``(batch,)`` targets for a
+    ``(batch, 1)`` output); for the sparse categorical cross-entropy, the output's shape
+    without its class axis, with or without a trailing axis of size 1. A custom loss may
+    take targets of any shape, so it is not checked (as in Keras).
+
+    Args:
+        loss_spec: the loss given to ``compile`` for this output.
+        target: the NumPy targets.
+        output_shape: the output tensor's static shape (``None`` for unknown dims).
+        output_name, model_name: for the message.
+
+    Raises:
+        ValueError: naming the output, the loss, the shape received and the shape expected.
+    """
+    fn = _builtin_loss_function(loss_spec) if loss_spec is not None else None
+    if fn is None:
+        return
+    got, out = tuple(target.shape[1:]), tuple(output_shape[1:])
+    where = f"Output {output_name!r} of model {model_name!r} (loss {fn.__name__})"
+    if fn is losses_module.sparse_categorical_crossentropy:
+        labels = out[:-1]
+        if _dims_match(got, labels) or (_dims_match(got, labels + (1,)) and got):
+            return
+        expected = _fmt_shape((None,) + labels)
+        raise ValueError(f"{where}: expected integer class labels of shape {expected} for "
+                         f"predictions of shape {_fmt_shape(output_shape)}; received targets "
+                         f"of shape {_fmt_shape(target.shape)}. For one-hot targets use "
+                         "loss='categorical_crossentropy'.")
+    if _dims_match(got, out) or (out and out[-1] == 1 and _dims_match(got, out[:-1])):
+        return
+    hint = ""
+    if fn is losses_module.categorical_crossentropy and (
+            _dims_match(got, out[:-1]) or _dims_match(got, out[:-1] + (1,))):
+        hint = (" Integer class labels need loss='sparse_categorical_crossentropy' (or "
+                "one-hot targets, e.g. np.eye(classes)[labels]).")
+    raise ValueError(f"{where}: expected targets of shape {_fmt_shape(output_shape)}, like "
+                     f"the output; received targets of shape {_fmt_shape(target.shape)}."
+                     + hint)
+

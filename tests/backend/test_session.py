@@ -214,3 +214,21 @@ def test_float64_end_to_end():
 def test_set_floatx_rejects_non_floats():
     with pytest.raises(K.InvalidArgumentError, match="floatx must be one of"):
         K.set_floatx("int32")
+
+
+def test_graphs_default_graph_and_name_scopes():
+    graph = K.Graph()
+    assert K.get_default_graph() is not graph
+    with graph.as_default():
+        assert K.get_default_graph() is graph
+        with K.name_scope("outer"):
+            with K.name_scope("inner"):
+                a = K.constant(1.0, name="c")
+            b = K.constant(2.0, name="c")
+            c = K.constant(3.0, name="c")          # a repeated name gets a suffix
+        total = a + b + c
+    assert K.get_default_graph() is not graph
+    assert [a.name, b.name, c.name] == ["outer/inner/c:0", "outer/c:0", "outer/c_1:0"]
+    assert a.graph is graph and total.graph is graph
+    assert graph.get_tensor_by_name("outer/c_1:0") is c
+    assert K.Session(graph).run(total) == 6.0

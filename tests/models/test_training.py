@@ -73,6 +73,19 @@ def test_dropout_and_batchnorm_train_versus_inference():
     moving_mean = model.layers[1].get_weights()[2]
     # momentum 0: the moving mean is the last batch's mean after dropout (≈ the input mean).
     assert abs(moving_mean.mean() - x.mean()) < 0.05
+    # evaluate runs in inference mode too: its loss is that of predict's outputs, the same
+    # on every call, and it leaves the moving statistics alone.
+    target = np.zeros_like(x)
+    inferred = model.evaluate(x, target, batch_size=16, verbose=0)
+    assert inferred == pytest.approx(np.mean(model.predict(x) ** 2), rel=1e-5)
+    assert model.evaluate(x, target, batch_size=64, verbose=0) == pytest.approx(inferred,
+                                                                                rel=1e-5)
+    np.testing.assert_array_equal(model.layers[1].get_weights()[2], moving_mean)
+    # fit's loss is in training mode: batch statistics give outputs of mean 0 and
+    # variance 1 per feature, so their mean square is 1 whatever the moving statistics.
+    model.optimizer.learning_rate = 0.0
+    trained = model.fit(x, target, epochs=1, batch_size=64, verbose=0).history["loss"][0]
+    assert trained == pytest.approx(1.0, abs=1e-2) and abs(inferred - 1.0) > 0.1
 
 
 def _train_once(seed):
@@ -193,23 +206,6 @@ def test_terminate_on_nan_says_which_batch(capsys):
     assert len(h.epoch) == 1
 
 
-def test_early_stopping_restores_best_weights_even_without_stopping():
-    model = Sequential([layers.Dense(1, input_shape=(1,))])
-    model.compile("sgd", "mse")
-    seen = []
-
-    class Spy(callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            seen.append((logs["loss"], model.get_weights()))
-
-    x = np.linspace(-1, 1, 32).reshape(-1, 1).astype(np.float32)
-    es = callbacks.EarlyStopping(monitor="loss", patience=100, restore_best_weights=True)
-    model.fit(x, 3 * x, epochs=4, verbose=0, callbacks=[Spy(), es])
-    best = min(seen, key=lambda item: item[0])[1]
-    for a, b in zip(model.get_weights(), best):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_scheduler_plateau_and_csv_logger(tmp_path):
     model = Sequential([layers.Dense(1, input_shape=(1,))])
     model.compile("sgd", "mse")
@@ -263,3 +259,50 @@ def test_regularization_penalties_join_the_loss_once():
     loss = model.evaluate(x, y, verbose=0)
     # mse 4 + weight penalty 0.01 * 2 + activity penalty 0.01 * sum|y| / batch = 0.01 * 2.
     assert loss == pytest.approx(4.0 + 0.02 + 0.02, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss,activation,y,expected", [
+    ("sparse_categorical_crossentropy", "softmax", np.array([1]), 200.0),
+    ("categorical_crossentropy", "softmax", np.array([[0.0, 1.0, 0.0]]), 200.0),
+    ("binary_crossentropy", "sigmoid", np.array([[0.0, 1.0, 0.0]]), (100 + 100 + np.log(2)) / 3),
+])
+def test_softmax_or_sigmoid_outputs_train_through_the_fused_cross_entropy(loss, activation, y,
+                                                                          expected):
+    """The loss is computed on the logits before the activation: exact for logits of ±100,
+    where probabilities clipped at 1e-7 would cap the loss near 16."""
+    model = Sequential([layers.Dense(3, activation=activation, input_shape=(1,))])
+    model.set_weights([np.array([[100.0, -100.0, 0.0]]), np.zeros(3)])
+    model.compile("sgd", loss)
+    assert model.evaluate(np.ones((1, 1)), y, verbose=0) == pytest.approx(expected, rel=1e-5)
+    fused = {"sparse_categorical_crossentropy": "SparseSoftmaxCrossEntropyWithLogits",
+             "categorical_crossentropy": "SoftmaxCrossEntropyWithLogits",
+             "binary_crossentropy": "SigmoidCrossEntropyWithLogits"}[loss]
+    graph = model.inputs[0].graph
+    assert fused in {type(node.op).__name__ for node in graph.nodes}
+    model.fit(np.ones((1, 1)), y, verbose=0)
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_training_adds_no_nodes_after_the_first_steps():
+    """fit / evaluate / predict compile their functions once; epochs, validation, single
+    batches and learning-rate changes afterwards add no graph nodes and no plans."""
+    model = Sequential([layers.Dense(4, activation="relu", input_shape=(3,)),
+                        layers.BatchNormalization(), layers.Dropout(0.2),
+                        layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((50, 3)).astype(np.float32), rng.integers(0, 2, 50)
+
+    def everything(epochs):
+        model.fit(x, y, epochs=epochs, batch_size=8, verbose=0, validation_split=0.2,
+                  callbacks=[callbacks.LearningRateScheduler(lambda e: 0.01 / (e + 1))])
+        model.evaluate(x, y, verbose=0)
+        model.predict(x)
+        model.train_on_batch(x, y)
+        model.test_on_batch(x, y)
+
+    everything(1)
+    graph = model.inputs[0].graph
+    nodes, plans = graph.num_nodes(), len(graph._plan_cache)
+    everything(5)
+    assert (graph.num_nodes(), len(graph._plan_cache)) == (nodes, plans)

@@ -42,6 +42,11 @@ SPECS = [
     OpSpec("divide", K.divide, np.divide, [((3, 4), (3, 4)), ((2, 3), (3,))],
            domain=(0.5, 2.0), grad2=True),
     OpSpec("negative", K.negative, np.negative, [((3,),), ((2, 3),)]),
+    # The operators on Tensor, numbers on either side (the reflected forms).
+    OpSpec("arithmetic_operators",
+           lambda a, b: (a + b, a - b, a * b, a / b, -a, +a, 3.0 - a, 2.0 / b, 1 + a, b * 2.5),
+           lambda a, b: (a + b, a - b, a * b, a / b, -a, a, 3.0 - a, 2.0 / b, 1 + a, b * 2.5),
+           [((3, 4), (3, 4)), ((2, 1, 4), (3, 1))], domain=(0.5, 2.0), grad2=True),
     OpSpec("add_n", lambda a, b, c: K.add_n([a, b, c]), lambda a, b, c: a + b + c,
            [((2, 3), (2, 3), (2, 3))]),
     OpSpec("cast_f32_to_f64", lambda x: K.cast(x, "float64"), lambda x: x.astype(np.float64),
