@@ -5,7 +5,10 @@ parameters, a loss, its gradients, and update ops), then run it many times throu
 Session, feeding mini-batches with ``feed_dict``.
 
 Run it:
-    python examples/linear_regression.py [--epochs 60] [--lr 0.2]
+    python examples/linear_regression.py [--epochs 60] [--lr 0.2] [--logdir logs/linreg]
+
+With ``--logdir``, the graph, the loss per epoch and a histogram of the residuals are written
+for TensorBoard (``tensorboard --logdir logs``; needs ``pip install 'hilayers[viz]'``).
 """
 import argparse
 import sys
@@ -25,8 +28,9 @@ def make_data(n=1000, noise=0.005, seed=0):
     return x, y
 
 
-def main(epochs=60, batch_size=50, lr=0.2, seed=0, verbose=True):
-    """Train and return the fitted ``a``, ``b`` and the final loss."""
+def main(epochs=60, batch_size=50, lr=0.2, seed=0, verbose=True, logdir=None):
+    """Train and return the fitted ``a``, ``b`` and the final loss (and, with ``logdir``,
+    write TensorBoard summaries there)."""
     x_data, y_data = make_data(seed=seed)
     graph = K.Graph(seed=seed)
     with graph.as_default():
@@ -38,6 +42,12 @@ def main(epochs=60, batch_size=50, lr=0.2, seed=0, verbose=True):
         loss = K.mean(K.square(prediction - y), name="loss")
         grad_a, grad_b = K.gradients(loss, [a, b])
         train = [K.assign_sub(a, lr * grad_a), K.assign_sub(b, lr * grad_b)]
+        if logdir is not None:
+            from hilayers import summary
+            summary.scalar("loss", loss)
+            summary.histogram("residuals", prediction - y)
+            summaries = summary.merge_all()
+            writer = summary.FileWriter(logdir, graph)
 
     sess = K.Session(graph)
     order = np.random.default_rng(seed)
@@ -46,9 +56,13 @@ def main(epochs=60, batch_size=50, lr=0.2, seed=0, verbose=True):
         for start in range(0, len(x_data), batch_size):
             idx = perm[start:start + batch_size]
             sess.run(train, feed_dict={x: x_data[idx], y: y_data[idx]})
+        if logdir is not None:
+            writer.add_summary(sess.run(summaries, {x: x_data, y: y_data}), global_step=epoch)
         if verbose and (epoch == 1 or epoch % 10 == 0):
             value = sess.run(loss, feed_dict={x: x_data, y: y_data})
             print(f"epoch {epoch:3d}  loss {value:.6f}")
+    if logdir is not None:
+        writer.close()
     final_loss = float(sess.run(loss, feed_dict={x: x_data, y: y_data}))
     fitted_a, fitted_b = float(a.get_value()), float(b.get_value())
     if verbose:
@@ -60,8 +74,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--lr", type=float, default=0.2)
+    parser.add_argument("--logdir", default=None,
+                        help="write TensorBoard summaries and the graph to this folder")
     args = parser.parse_args()
-    result = main(epochs=args.epochs, lr=args.lr)
+    result = main(epochs=args.epochs, lr=args.lr, logdir=args.logdir)
     ok = abs(result["a"] - TRUE_A) < 1e-3 and abs(result["b"] - TRUE_B) < 1e-3
     print("recovered a and b to 1e-3" if ok else "did NOT recover a and b to 1e-3")
     sys.exit(0 if ok else 1)
