@@ -17,11 +17,12 @@ from .. import backend as K
 from ..layers.base import LAYERS, Layer, history_of
 from ..layers.input_layer import InputLayer
 from ..utils import nest
+from .saving_methods import SavingMixin
 from .summary import print_summary
 from .training import TrainingMixin
 
 
-class Model(TrainingMixin, Layer):
+class Model(SavingMixin, TrainingMixin, Layer):
     """A trainable graph of layers.
 
     Args:
@@ -122,6 +123,20 @@ class Model(TrainingMixin, Layer):
                 return layer
         raise ValueError(f"Model {self.name!r} has no layer named {name!r}; its layers are "
                          f"{[l.name for l in self.layers]}.")
+
+    def _layers_fed_by(self, tensor):
+        """``"layer 'name' (Class)"`` for each layer whose recorded call takes ``tensor``
+        (an input of this model) directly; empty for a subclassed model, which records no
+        calls."""
+        found = []
+        for record in getattr(self, "_layer_calls", None) or []:
+            if isinstance(record.layer, InputLayer):
+                continue
+            if any(t is tensor for t in nest.flatten(record.inputs)):
+                label = f"layer {record.layer.name!r} ({type(record.layer).__name__})"
+                if label not in found:
+                    found.append(label)
+        return found
 
     # -- calling -----------------------------------------------------------------------------
     def call(self, inputs, training=None):
