@@ -12,13 +12,15 @@ builds three compiled functions on the model's graph, once:
 Losses and metrics accumulate over an epoch in variables, so the figures shown are over all
 the samples seen so far in the epoch, not a mean of batch means.
 """
+import itertools
+
 import numpy as np
 
 from .. import backend as K
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..layers.base import collect_call_losses, collect_updates, constraint_of
 from . import data as data_utils
-from .compile_utils import CompiledLosses, CompiledMetrics
+from .compile_utils import CompiledLosses, CompiledMetrics, check_target_shape
 
 
 class TrainingMixin:
@@ -112,7 +114,10 @@ class TrainingMixin:
                         functions[mode] = None
                         continue
                     constraints = {w: constraint_of(w) for w in params if constraint_of(w)}
-                    updates = (self.optimizer.get_updates(total, params, constraints)
+                    # The gradients stay reachable for callbacks (TensorBoard histograms).
+                    grads_and_vars = self.optimizer.compute_gradients(total, params)
+                    functions["gradients"] = (self.inputs + targets + weights, grads_and_vars)
+                    updates = (self.optimizer.apply_gradients(grads_and_vars, constraints)
                                + list(layer_updates) + updates)
                 names = losses.names() + metrics.names()
                 fetches = losses.results() + metrics.results()
@@ -121,6 +126,24 @@ class TrainingMixin:
                 functions[mode] = (fn, names, [losses] + [metrics])
             functions["predict"] = K.function(self.inputs, test_out, name=f"{self.name}_predict")
         return functions
+
+    def _gradients_on_last_batch(self):
+        """``[(variable, gradient array)]`` of the training loss on the last batch ``fit``
+        trained on, at the current weights (None outside ``fit``). The gradients are the raw
+        ones, before the optimizer's clipping; random layers (Dropout) draw new masks."""
+        last = getattr(self, "_last_train_feed", None)
+        if last is None:
+            return None
+        targets, feed = last
+        functions = self._training_functions(targets)
+        if "gradients_function" not in functions:
+            inputs, grads_and_vars = functions["gradients"]
+            pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+            functions["gradients_function"] = (
+                K.function(inputs, [g for g, _ in pairs], name=f"{self.name}_gradients"),
+                [v for _, v in pairs])
+        fn, variables = functions["gradients_function"]
+        return list(zip(variables, fn(feed)))
 
     def _predict_function(self):
         if "predict" not in self._functions:
@@ -169,13 +192,19 @@ class TrainingMixin:
         for t, a, name in zip(self.inputs, x_arrays, self.input_names):
             if a.ndim != t.ndim or any(d is not None and d != s
                                        for d, s in zip(t.shape[1:], a.shape[1:])):
-                raise ValueError(f"Input {name!r} of model {self.name!r} expects arrays of shape "
-                                 f"{_fmt(t.shape)}; received an array of shape "
+                fed = self._layers_fed_by(t)
+                feeds = f", which feeds {', '.join(fed)}," if fed else ""
+                raise ValueError(f"Input {name!r} of model {self.name!r}{feeds} expects arrays "
+                                 f"of shape {_fmt(t.shape)}; received an array of shape "
                                  f"{_fmt(a.shape)}.")
 
     def _check_targets(self, y_arrays):
         specs = self._losses_spec if hasattr(self, "_losses_spec") else None
         for i, (y, out) in enumerate(zip(y_arrays, self.outputs)):
+            if specs:
+                check_target_shape(CompiledLosses.spec_for(self._compile_args["loss"], i,
+                                                           self.output_names),
+                                   y, out.shape, self.output_names[i], self.name)
             if specs and CompiledLosses.is_sparse(self._compile_args["loss"], i,
                                                   self.output_names):
                 classes = out.shape[-1]
@@ -211,6 +240,8 @@ class TrainingMixin:
             ValueError: for inconsistent or mis-shaped data.
         """
         self._require_compiled("training it")
+        if validation_data is not None:
+            _unpack_validation(validation_data)     # a bad one fails now, not after an epoch
         from .dataset_feed import dataset_batches, is_dataset
         if is_dataset(x):
             source = dataset_batches(self, x, steps_per_epoch)
@@ -229,15 +260,23 @@ class TrainingMixin:
                 steps = min(steps, steps_per_epoch)
             source = _ArraySource(x_arrays, y_arrays, sw, n, batch_size, shuffle, steps)
         history = History()
-        cbs = CallbackList(([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or [])
-                           + [history], model=self,
+        # Callbacks marked runs_first (hilayers.distribute's averaging ones) come before the
+        # progress bar and the others, so that those see the logs and weights they made.
+        callbacks = list(callbacks or [])
+        first = [cb for cb in callbacks if getattr(cb, "runs_first", False)]
+        cbs = CallbackList(first + ([ProgbarLogger(verbose)] if verbose else [])
+                           + [cb for cb in callbacks if cb not in first] + [history],
+                           model=self,
                            params={"epochs": epochs, "steps": steps, "verbose": verbose})
         self.stop_training = False
+        # BackupAndRestore saves the states of the other callbacks of this fit.
+        self._fit_callbacks = cbs.callbacks
         try:
             self._fit_loop(cbs, source, epochs, initial_epoch, validation_data,
                            validation_freq, validation_batch_size or batch_size,
                            validation_steps)
         finally:
+            self._fit_callbacks = self._resume_position = self._last_train_feed = None
             if hasattr(source, "close"):
                 source.close()
         self.history = history
@@ -246,28 +285,42 @@ class TrainingMixin:
     def _fit_loop(self, cbs, source, epochs, initial_epoch, validation_data, validation_freq,
                   validation_batch_size, validation_steps):
         cbs.on_train_begin()
+        # A callback that restored a training checkpoint in on_train_begin (BackupAndRestore)
+        # leaves a TrainingPosition here: continue at batch `step` of epoch `epoch`. The
+        # epoch's shuffle is drawn again from the restored NumPy state and the batches already
+        # done are skipped; the restored running loss and metrics are kept, not reset.
+        position, self._resume_position = getattr(self, "_resume_position", None), None
+        skip = 0
+        if position is not None:
+            position.restore_callbacks(cbs.callbacks)
+            initial_epoch, skip = position.epoch, position.step
         logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
             fn, names, trackers = None, None, None
             step = -1
-            for step, (xb, yb, swb) in enumerate(source.epoch()):
+            batches = itertools.islice(source.epoch(), skip, None)
+            for step, (xb, yb, swb) in enumerate(batches, start=skip):
                 if fn is None:
                     train = self._training_functions(yb)["train"]
                     if train is None:
                         raise ValueError(f"Model {self.name!r} has no trainable weights to "
                                          "train; unfreeze a layer (layer.trainable = True).")
                     fn, names, trackers = train
-                    for tracker in trackers:
-                        tracker.reset_state()
+                    if not skip:
+                        for tracker in trackers:
+                            tracker.reset_state()
                 cbs.on_train_batch_begin(step)
-                values = fn(xb + yb + _weights_or_ones(swb, yb))
+                feed = xb + yb + _weights_or_ones(swb, yb)
+                values = fn(feed)
+                self._last_train_feed = (yb, feed)
                 logs = {k: float(v) for k, v in zip(names, values)}
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             if step < 0:
                 raise ValueError("fit() received no data: the training set is empty.")
+            skip = 0
             epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val_x, val_y, val_sw = _unpack_validation(validation_data)
@@ -304,15 +357,19 @@ class TrainingMixin:
         cbs.on_test_begin()
         logs = {}
         fn = None
-        for step, (xb, yb, swb) in enumerate(source.epoch()):
-            if fn is None:
-                fn, names, trackers = self._training_functions(yb)["test"]
-                for tracker in trackers:
-                    tracker.reset_state()
-            cbs.on_test_batch_begin(step)
-            values = fn(xb + yb + _weights_or_ones(swb, yb))
-            logs = {k: float(v) for k, v in zip(names, values)}
-            cbs.on_test_batch_end(step, logs)
+        try:
+            for step, (xb, yb, swb) in enumerate(source.epoch()):
+                if fn is None:
+                    fn, names, trackers = self._training_functions(yb)["test"]
+                    for tracker in trackers:
+                        tracker.reset_state()
+                cbs.on_test_batch_begin(step)
+                values = fn(xb + yb + _weights_or_ones(swb, yb))
+                logs = {k: float(v) for k, v in zip(names, values)}
+                cbs.on_test_batch_end(step, logs)
+        finally:
+            if hasattr(source, "close"):      # a Dataset's pass: stop its threads now
+                source.close()
         cbs.on_test_end(logs)
         if verbose:
             from ..callbacks.progress import format_logs
@@ -342,10 +399,13 @@ class TrainingMixin:
         cbs = CallbackList(list(callbacks or []), model=self, params={"verbose": verbose})
         cbs.on_predict_begin()
         parts = []
-        for step, xb in enumerate(batches):
-            cbs.on_predict_batch_begin(step)
-            parts.append(fn(xb))
-            cbs.on_predict_batch_end(step)
+        try:
+            for step, xb in enumerate(batches):
+                cbs.on_predict_batch_begin(step)
+                parts.append(fn(xb))
+                cbs.on_predict_batch_end(step)
+        finally:
+            batches.close()                   # a Dataset's pass: stop its threads now
         cbs.on_predict_end()
         if not parts:
             raise ValueError("predict() received no data.")
@@ -413,7 +473,8 @@ def _weights_or_ones(sw, y_arrays):
 
 
 def _unpack_validation(validation_data):
-    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+    # A list is read as a tuple, as Keras does: [x_val, y_val] is (x_val, y_val).
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         x, y = validation_data[0], validation_data[1]
         sw = validation_data[2] if len(validation_data) == 3 else None
         return x, y, sw

@@ -237,13 +237,32 @@ class Optimizer:
         Raises:
             ValueError: when ``loss`` depends on none of ``params``.
         """
+        return self.apply_gradients(self.compute_gradients(loss, params),
+                                    constraints=constraints)
+
+    def compute_gradients(self, loss, params):
+        """The gradients of ``loss``, as ``(gradient, variable)`` pairs (the first half of
+        :meth:`get_updates`; :meth:`apply_gradients` is the second). A model's ``fit`` calls
+        the two halves so that callbacks can fetch the raw gradients (TensorBoard's gradient
+        histograms).
+
+        Args:
+            loss: scalar tensor.
+            params: list of variables.
+
+        Returns:
+            list of ``(gradient tensor or None, variable)``, in the order of ``params``.
+
+        Raises:
+            ValueError: when ``loss`` depends on none of ``params``.
+        """
         params = list(params)
         grads = K.gradients(loss, params)
         if all(g is None for g in grads):
             raise ValueError(f"{self.name}: the loss {loss.name!r} does not depend on any of "
                              f"the parameters ({', '.join(p.name for p in params)}); no "
                              "gradient to apply.")
-        return self.apply_gradients(zip(grads, params), constraints=constraints)
+        return list(zip(grads, params))
 
     def apply_gradients(self, grads_and_vars, constraints=None):
         """The ``(variable, new_value)`` pairs applying ``grads_and_vars`` (pairs with a None
