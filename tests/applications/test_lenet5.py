@@ -197,7 +197,7 @@ def test_the_learning_rate_schedule():
     assert training.learning_rate(0) == 1e-3
     assert training.learning_rate(29) == pytest.approx(1e-3 * 0.9 ** 29)
     assert (training.EPOCHS, training.SEED, training.BATCH_SIZE, training.MAX_SHIFT,
-            training.AVERAGE_LAST) == (30, 0, 128, 2, 5)
+            training.AVERAGE_LAST) == (30, 0, 128, 1, 5)
 
 
 def test_weight_averaging_is_the_mean_of_the_snapshots():

@@ -1,7 +1,7 @@
 """``python -m hilayers.applications.lenet5 train``: make the pretrained weights again.
 
     python -m hilayers.applications.lenet5 train [--data DIR] [--out PATH] [--epochs 30]
-        [--seed 0] [--batch-size 128] [--max-shift 2] [--average-last 5] [--limit N]
+        [--seed 0] [--batch-size 128] [--max-shift 1] [--average-last 5] [--limit N]
 
 The defaults are the recipe of the shipped weights (:mod:`.training`).
 """

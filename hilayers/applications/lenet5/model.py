@@ -50,7 +50,7 @@ from ...saving import SavingError
 WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "weights", "lenet5_mnist.h5")
 #: sha256 of that file: loading ``weights="mnist"`` checks it.
-WEIGHTS_SHA256 = "2d0fa400cc63c4c14e46248c1fc6138cb860c13d29cfdba35b6a9255ab5034ba"
+WEIGHTS_SHA256 = "a8dad2fcf92f99a660f719e2834f1ec9392fe16d94c08650a193f865b7f85b51"
 
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10
