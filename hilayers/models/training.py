@@ -324,9 +324,12 @@ class TrainingMixin:
             epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val_x, val_y, val_sw = _unpack_validation(validation_data)
+                # The fit's own callbacks see the validation pass (on_test_* hooks), as in
+                # Keras; their params stay those of fit.
                 val = self.evaluate(val_x, val_y, sample_weight=val_sw,
                                     batch_size=validation_batch_size, verbose=0,
-                                    steps=validation_steps, return_dict=True)
+                                    steps=validation_steps, return_dict=True,
+                                    _callback_list=cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -335,7 +338,7 @@ class TrainingMixin:
 
     # -- evaluate / predict ---------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+                 callbacks=None, return_dict=False, _callback_list=None):
         """Loss and metrics over the data, in inference mode.
 
         Returns:
@@ -352,8 +355,8 @@ class TrainingMixin:
             total = -(-n // batch_size)
             source = _ArraySource(x_arrays, y_arrays, sw, n, batch_size, False,
                                   min(total, steps) if steps else total)
-        cbs = CallbackList(list(callbacks or []), model=self,
-                           params={"steps": source.steps, "verbose": verbose})
+        cbs = _callback_list or CallbackList(list(callbacks or []), model=self,
+                                             params={"steps": source.steps, "verbose": verbose})
         cbs.on_test_begin()
         logs = {}
         fn = None

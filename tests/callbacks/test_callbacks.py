@@ -44,8 +44,11 @@ def test_fit_calls_the_hooks_in_keras_order():
               validation_data=(x[:4], y[:4]))
     hooks = [c[0] for c in rec.calls]
     batch = ["on_train_batch_begin", "on_batch_begin", "on_train_batch_end", "on_batch_end"]
-    epoch = ["on_epoch_begin"] + batch * 2 + ["on_epoch_end"]
+    # The validation pass calls the fit callbacks' test hooks before the epoch ends.
+    validation = ["on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end"]
+    epoch = ["on_epoch_begin"] + batch * 2 + validation + ["on_epoch_end"]
     assert hooks == ["on_train_begin"] + epoch * 2 + ["on_train_end"]
+    assert [c[2] for c in rec.calls if c[0] == "on_test_end"][0] == ["loss", "mae"]
     assert [c[1] for c in rec.calls if c[0] == "on_train_batch_end"] == [0, 1, 0, 1]
     assert [c[1] for c in rec.calls if c[0] == "on_epoch_end"] == [0, 1]
     batch_keys = [c[2] for c in rec.calls if c[0] == "on_train_batch_end"][0]
