@@ -26,8 +26,12 @@ Example:
 import atexit
 import os
 import sys
+import time
 
 from .errors import DistributedError, DistributedUnavailableError
+
+#: How long a failing rank waits, after writing its traceback, before aborting the job.
+ABORT_GRACE_SECONDS = 0.5
 
 DEFAULT_TIMEOUT = 300.0
 TIMEOUT_VARIABLE = "HILAYERS_DISTRIBUTED_TIMEOUT"
@@ -95,6 +99,9 @@ class Context:
         """End every process of the job now (``MPI_Abort``), then this one."""
         sys.stdout.flush()
         sys.stderr.flush()
+        # mpiexec forwards each rank's output asynchronously and stops forwarding when the
+        # job is aborted: give it a moment to pass on the traceback just written.
+        time.sleep(ABORT_GRACE_SECONDS)
         self.mpi.COMM_WORLD.Abort(code)
         os._exit(code)        # MPICH's MPI_Abort can return before the launcher kills us
 
