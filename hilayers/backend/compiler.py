@@ -7,31 +7,67 @@
 3. **merge common subexpressions**: two nodes with equal pure ops and the same inputs are one;
 4. **fold constants**: pure nodes whose inputs are all constants are computed now, once;
 5. **plan buffers by liveness**: each value gets a slot, and the slot is released right after
-   its last reader runs, so a training step holds only what is still needed;
+   its last reader runs, so a training step holds only what is still needed; an elementwise
+   step whose input dies with it writes its result into that input's array
+   (:mod:`hilayers.backend.inplace`);
 6. emit a list of steps ``(kernel, op, input slots, output slots, slots to free)``.
 
-``Plan.run`` is then a tight loop over the steps. Reads of variables happen when the run
-starts, writes of assign ops when it ends, in order (see ``hilayers.backend.leaves``).
+``Plan.run`` then calls the steps as one generated straight-line function
+(:func:`_straight_line`). Reads of variables happen when the run starts, writes of assign ops
+when it ends, in order (see ``hilayers.backend.leaves``).
+Kernels borrow their large temporaries from the plan's :class:`Workspace`, which keeps them
+from one run to the next (a run in progress owns it; a second thread running the same plan
+at the same time gets a private one).
 """
+import threading
+
 import numpy as np
 
 from .errors import FeedError, NumericsError
+from .inplace import plan_reuse
+from .kernels._workspace import Workspace
 from .leaves import Assign, Constant, Placeholder, VariableRead, _device_value
 
 
 class RunContext:
-    """What a kernel may use besides its inputs: the array module and the graph (for RNGs)."""
+    """What a kernel may use besides its inputs: the array module, the graph (for RNGs) and
+    a :class:`~hilayers.backend.kernels._workspace.Workspace` of scratch buffers."""
 
-    __slots__ = ("xp", "impl", "graph")
+    __slots__ = ("xp", "impl", "graph", "workspace")
 
     def __init__(self, impl, graph):
         self.impl = impl
         self.xp = impl.xp
         self.graph = graph
+        self.workspace = Workspace(impl.xp)
 
     def rng(self, op):
         """The generator of random op ``op`` (see :meth:`Graph.rng`)."""
         return self.graph.rng(self.xp, op)
+
+
+def _straight_line(steps):
+    """The steps as one generated Python function ``run(ctx, vals)``.
+
+    Each step becomes a line ``vals[o] = k[i](ctx, p[i], vals[a], vals[b])`` followed by
+    ``vals[f] = None`` for the slots it frees: no per-step tuple unpacking, length tests or
+    argument lists at run time, which halves the engine's own cost per op (measured on the
+    100-op chain of benchmarks/engine.py). The loop over ``steps`` that it replaces is kept
+    in :meth:`Plan._run_checked`.
+    """
+    lines = ["def run(ctx, vals):"]
+    for index, (_, _, ins, outs, frees, _) in enumerate(steps):
+        args = "".join(f", vals[{i}]" for i in ins)
+        call = f"k[{index}](ctx, p[{index}]{args})"
+        if len(outs) == 1:
+            lines.append(f"    vals[{outs[0]}] = {call}")
+        else:
+            lines.append(f"    {', '.join(f'vals[{o}]' for o in outs)}, = {call}")
+        lines.extend(f"    vals[{slot}] = None" for slot in frees)
+    lines.append("    return None")
+    namespace = {"k": tuple(step[0] for step in steps), "p": tuple(step[1] for step in steps)}
+    exec(compile("\n".join(lines), "<hilayers plan>", "exec"), namespace)   # noqa: S102
+    return namespace["run"]
 
 
 def _needed_nodes(roots, fed):
@@ -56,6 +92,8 @@ class Plan:
         self.graph = graph
         self.impl = impl
         self.ctx = RunContext(impl, graph)
+        self._busy = threading.Lock()     # held while a run uses self.ctx
+        self._loop = None                 # the steps as one generated function (first run)
         self.check_numerics = check_numerics
         self.feeds = list(feeds)
         fed = set(self.feeds)
@@ -142,12 +180,15 @@ class Plan:
             value = canonical[node.inputs[1]]
             slot = slot_of[value]
             self.writes.append((node.inputs[0].node.op.box, slot, slot in alias_slots))
-        self._plan_frees(const_slots)
+        self.ctx.workspace.end_run()      # constant folding may have used it
+        self._plan_frees(const_slots, alias_slots)
         self.num_slots = len(self.initial)
 
-    def _plan_frees(self, const_slots):
-        """Release each computed slot right after the last step that reads it."""
+    def _plan_frees(self, const_slots, alias_slots):
+        """Release each computed slot right after the last step that reads it, and let
+        elementwise steps write into an input that dies with them (:mod:`.inplace`)."""
         keep = set(self.fetch_slots) | {slot for _, slot, _ in self.writes} | const_slots
+        self.in_place_steps = plan_reuse(self.steps, keep, alias_slots, self.impl)
         last_use = {}
         for index, step in enumerate(self.steps):
             for s in step[2]:
@@ -176,11 +217,18 @@ class Plan:
             vals[slot] = box.value if box.impl is impl else _device_value(box, impl)
         for slot, value in zip(range(len(self.feeds)), feed_values):
             vals[slot] = value
-        with np.errstate(all="ignore"):   # NaN/inf are values here; check_numerics reports them
-            if self.check_numerics:
-                self._run_checked(vals)
-            else:
-                self._run_steps(vals)
+        owned = self._busy.acquire(blocking=False)
+        ctx = self.ctx if owned else RunContext(impl, self.graph)
+        try:
+            with np.errstate(all="ignore"):  # NaN/inf are values; check_numerics reports them
+                if self.check_numerics:
+                    self._run_checked(ctx, vals)
+                else:
+                    self._run_steps(ctx, vals)
+        finally:
+            ctx.workspace.end_run()
+            if owned:
+                self._busy.release()
         results = [vals[s].copy() if copy else vals[s]
                    for s, copy in zip(self.fetch_slots, self.copy_fetch)]
         for box, slot, aliased in self.writes:
@@ -189,21 +237,15 @@ class Plan:
             box.impl = impl
         return results
 
-    def _run_steps(self, vals):
-        ctx = self.ctx
-        for kernel, op, ins, outs, frees, _ in self.steps:
-            if len(outs) == 1:
-                vals[outs[0]] = kernel(ctx, op, *[vals[i] for i in ins])
-            else:
-                for slot, value in zip(outs, kernel(ctx, op, *[vals[i] for i in ins])):
-                    vals[slot] = value
-            for slot in frees:
-                vals[slot] = None
+    def _run_steps(self, ctx, vals):
+        if self._loop is None:
+            self._loop = _straight_line(self.steps)
+        self._loop(ctx, vals)
 
-    def _run_checked(self, vals):
-        xp = self.ctx.xp
+    def _run_checked(self, ctx, vals):
+        xp = ctx.xp
         for kernel, op, ins, outs, frees, node in self.steps:
-            result = kernel(self.ctx, op, *[vals[i] for i in ins])
+            result = kernel(ctx, op, *[vals[i] for i in ins])
             results = result if len(outs) > 1 else (result,)
             for slot, value, out in zip(outs, results, node.outputs):
                 if tuple(value.shape) != out.shape and any(

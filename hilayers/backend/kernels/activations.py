@@ -98,3 +98,9 @@ def _log_softmax(ctx, op, x):
     xp = ctx.xp
     shifted = x - x.max(axis=op.axis, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=op.axis, keepdims=True))
+
+
+@kernel("Relu/into", impl="numpy")
+def _relu_into(ctx, op, out, x):
+    """``Relu`` writing into ``out`` (hilayers.backend.inplace)."""
+    return ctx.xp.maximum(x, 0, out=out)

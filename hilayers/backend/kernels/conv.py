@@ -1,15 +1,32 @@
 """Kernels of the convolution ops (one body for NumPy and CuPy).
 
-* ``Conv2D``: im2col through a read-only strided windows view, then ONE matmul
-  ``(N*OH*OW, KH*KW*Cin) @ (KH*KW*Cin, Cout)`` on BLAS (cuBLAS on CuPy).
-* ``Conv2DBackpropFilter``: the same im2col matrix, transposed, times ``g`` (one matmul).
-* ``Conv2DBackpropInput``: ``kernel @ g^T`` (one matmul, the transposed column matrix) then
-  col2im, a loop over the KH*KW kernel taps only, each adding a strided slice into a
-  zero-padded buffer.
+* ``Conv2D``: im2col through a read-only strided windows view, copied into a workspace
+  buffer a few images at a time, each chunk times the kernel matrix
+  ``(n*OH*OW, KH*KW*Cin) @ (KH*KW*Cin, Cout)`` on BLAS into its rows of the output. On NumPy
+  a chunk is sized to stay in the CPU cache (:data:`_CACHE_CHUNK_BYTES`); on CuPy the
+  whole batch is one chunk.
+* ``Conv2DBackpropFilter``: the same chunks, transposed, times the matching rows of ``g``,
+  summed. Recomputing the cache-resident chunks costs less than keeping the forward's
+  whole matrix until the backward pass reads it back from memory (measured: 1.1 ms against
+  1.8 ms on LeNet-5's first layer, and no 10 MB buffer held).
+* ``Conv2DBackpropInput``: with unit strides, one matmul of the kernel with shifted copies of
+  the gradient per chunk of images, then ``KH`` adds (:func:`_backprop_input_unit_stride`);
+  otherwise, and as the reference, ``kernel @ g^T`` (the transposed column matrix) then
+  col2im, which adds every kernel tap's slice back onto the image
+  (:func:`_windows.col2im`).
 """
+import contextlib
+
 from ..errors import InvalidArgumentError
+from . import _parallel as par
+from ._blas_threads import single_threaded_blas
 from . import _windows as win
 from .registry import kernel
+
+#: On NumPy, im2col chunks hold about this many bytes (L2-cache sized).
+_CACHE_CHUNK_BYTES = 320 << 10
+#: The unit-stride input gradient's chunks of shifted gradients hold about this many bytes.
+_CHUNK_BYTES = 768 << 10
 
 
 def _check_output(op, what, in_hw, k_hw, out_hw):
@@ -20,14 +37,69 @@ def _check_output(op, what, in_hw, k_hw, out_hw):
             "input at least as large as the dilated kernel.")
 
 
+def _images_per_chunk(ctx, x, oh, ow, kh, kw):
+    """How many images' im2col rows fit in one cache-sized chunk (the batch on CuPy)."""
+    n = x.shape[0]
+    if ctx.impl.name != "numpy":
+        return n
+    per_image = oh * ow * kh * kw * x.shape[3] * x.itemsize
+    return max(1, min(n, _CACHE_CHUNK_BYTES // max(1, per_image)))
+
+
+def _blas_for_chunks(ctx):
+    """Single-threaded BLAS while the chunks run (see :mod:`._blas_threads`); NumPy only."""
+    if ctx.impl.name != "numpy":
+        return contextlib.nullcontext()
+    return single_threaded_blas()
+
+
+def _ranges(ctx, n, chunk, min_chunks):
+    """Image ranges, one per thread, of at least ``min_chunks`` whole chunks (NumPy only).
+
+    Range boundaries fall between chunks, so every thread count computes the same chunks
+    and gives the same numbers."""
+    if ctx.impl.name != "numpy":
+        return [(0, n)]
+    return par.batch_ranges(n, min_per_thread=min_chunks * chunk, align=chunk)
+
+
+def _over_columns(ctx, op, x, kh, kw, each):
+    """Call ``each(start, stop, cols)`` for every im2col chunk of ``x``, the ranges of images
+    spread over the threads (each with its own chunk buffer). Returns the per-range lists of
+    ``each``'s results, in image order."""
+    ws = ctx.workspace
+    xpad, view, (oh, ow) = win.im2col_setup(ctx.xp, x, kh, kw, op.strides, op.dilations,
+                                            op.padding, ws)
+    chunk = _images_per_chunk(ctx, x, oh, ow, kh, kw)
+    ranges = _ranges(ctx, x.shape[0], chunk, 2)
+    size = win.im2col_buffer_size(view, chunk)
+    bufs = [ws.borrow(("im2col", i), (size,), x.dtype) for i in range(len(ranges))]
+
+    def work(i, start, stop):
+        return [each(s, e, cols)
+                for s, e, cols in win.im2col_chunks(ctx.xp, view, start, stop, chunk, bufs[i])]
+    try:
+        with _blas_for_chunks(ctx):
+            return par.run_ranges(work, ranges)
+    finally:
+        for buf in bufs:
+            ws.give_back(buf)
+        ws.give_back(xpad)
+
+
 @kernel("Conv2D")
 def _conv2d(ctx, op, x, k):
     kh, kw, cin, cout = k.shape
     n, h, w, _ = x.shape
     oh, ow, _ = win.geometry(h, w, kh, kw, op.strides, op.dilations, op.padding)
     _check_output(op, "input", (h, w), (kh, kw), (oh, ow))
-    cols, _ = win.im2col(ctx.xp, x, kh, kw, op.strides, op.dilations, op.padding)
-    out = cols @ k.reshape(kh * kw * cin, cout)
+    kmat = k.reshape(kh * kw * cin, cout)
+    out = ctx.xp.empty((n * oh * ow, cout), dtype=x.dtype)
+    rows = oh * ow
+
+    def each(start, stop, cols):
+        ctx.xp.matmul(cols, kmat, out=out[start * rows:stop * rows])
+    _over_columns(ctx, op, x, kh, kw, each)
     return out.reshape(n, oh, ow, cout)
 
 
@@ -41,9 +113,87 @@ def _conv2d_backprop_filter(ctx, op, x, g, like):
         raise InvalidArgumentError(f"{op!r}: gradient has shape {g.shape}; the input "
                                    f"{x.shape} and kernel {like.shape} give "
                                    f"{(n, oh, ow, cout)}.")
-    cols, _ = win.im2col(ctx.xp, x, kh, kw, op.strides, op.dilations, op.padding)
-    dk = cols.T @ g.reshape(n * oh * ow, cout)
+    g_rows = g.reshape(n * oh * ow, cout)
+    rows = oh * ow
+
+    def each(start, stop, cols):
+        return cols.T @ g_rows[start * rows:stop * rows]
+    parts = [part for per_range in _over_columns(ctx, op, x, kh, kw, each)
+             for part in per_range]
+    if not parts:                                  # an empty batch
+        return ctx.xp.zeros(like.shape, dtype=x.dtype)
+    dk = parts[0]                                  # a fresh array: summed into in place
+    for part in parts[1:]:                         # a fixed order: repeatable results
+        dk += part
     return dk.reshape(kh, kw, cin, cout)
+
+
+def _backprop_input_unit_stride(ctx, g, k, out_shape, dilations, padding):
+    """Transposed convolution with strides (1, 1), as one matmul per chunk of images.
+
+    Flatten the padded image of width ``wp`` per channel and image, and ``g`` widened to
+    ``wp`` columns (the extra ones zero) likewise: gradient pixel ``q = i*wp + j`` of tap
+    ``(a, b)`` lands at ``q + b*dw + a*dh*wp``. So, with ``G[(b, o), t] = g[o, t - b*dw]``
+    (``KW`` shifted copies of the flat gradient, each one contiguous slice),
+    ``R[(a, c), t] = sum_{b, o} k[a, b, c, o] * G[(b, o), t]`` is one matmul, and the image is
+    ``R[(a, c)]`` added at offset ``a*dh*wp``: ``KH`` adds of long contiguous runs, against
+    ``KH * KW`` adds of the transposed column matrix ``k @ g^T``, which is also ``KW`` times
+    larger (measured 2.0 ms against 2.6 ms on LeNet-5's second convolution, 3.5 ms for the
+    plain col2im). Chunks of images keep ``G`` in cache; the zero columns only add zeros,
+    except with a non-finite weight, which :func:`_conv2d_backprop_input` routes to the
+    general path.
+    """
+    xp, ws = ctx.xp, ctx.workspace
+    n, h, w, cin = out_shape
+    _, gh, gw, cout = g.shape
+    kh, kw = k.shape[:2]
+    dh, dw = dilations
+    _, _, (top, _, left, _), (hp, wp) = win.padded_size((h, w), kh, kw, (1, 1), dilations,
+                                                        padding)
+    run = gh * wp                       # one widened gradient image, flat
+    margin = (kw - 1) * dw              # room for the shifts
+    span = run + margin                 # columns of G (and R) per image
+    flat = ws.borrow("bpi_g", (cout, n, run + 2 * margin), g.dtype)
+    flat[...] = 0
+    flat[:, :, margin:margin + run].reshape(cout, n, gh, wp)[:, :, :, :gw] = \
+        g.transpose(3, 0, 1, 2)
+    kmat = k.transpose(0, 2, 1, 3).reshape(kh * cin, kw * cout)      # (a, c) x (b, o)
+    acc = ws.borrow("bpi_acc", (cin, n, hp * wp + margin), g.dtype)
+    acc[...] = 0
+    chunk = max(1, min(n, _CHUNK_BYTES // max(1, kw * cout * span * g.itemsize)))
+    ranges = _ranges(ctx, n, chunk, 1)
+    bufs = [(ws.borrow(("bpi_G", i), (kw * cout * chunk * span,), g.dtype),
+             ws.borrow(("bpi_R", i), (kh * cin * chunk * span,), g.dtype))
+            for i in range(len(ranges))]
+
+    def work(i, first, last):
+        g_buf, r_buf = bufs[i]
+        for start in range(first, last, chunk):
+            stop = min(last, start + chunk)
+            m = stop - start
+            shifted = g_buf[:kw * cout * m * span].reshape(kw, cout, m, span)
+            for b in range(kw):
+                shifted[b] = flat[:, start:stop, margin - b * dw:margin - b * dw + span]
+            r = xp.matmul(kmat, shifted.reshape(kw * cout, m * span),
+                          out=r_buf[:kh * cin * m * span].reshape(kh * cin, m * span))
+            r = r.reshape(kh, cin, m, span)
+            for a in range(kh):
+                offset = a * dh * wp
+                acc[:, start:stop, offset:offset + span] += r[a]
+    try:
+        with _blas_for_chunks(ctx):
+            par.run_ranges(work, ranges)
+    finally:
+        for pair in bufs:
+            ws.give_back(pair[0])
+            ws.give_back(pair[1])
+    image = acc[:, :, :hp * wp].reshape(cin, n, hp, wp)[:, :, top:top + h, left:left + w]
+    # Always a copy: with one channel the transposed view can already be contiguous, and
+    # acc goes back to the workspace.
+    result = xp.array(image.transpose(1, 2, 3, 0), order="C")
+    ws.give_back(flat)
+    ws.give_back(acc)
+    return result
 
 
 @kernel("Conv2DBackpropInput")
@@ -62,6 +212,13 @@ def _conv2d_backprop_input(ctx, op, g, k, *like):
         raise InvalidArgumentError(
             f"{op!r}: an output of height x width {(h, w)} convolves back to {(oh, ow)}, but "
             f"the input (gradient) has {(gh, gw)}; expected matching sizes.")
-    gcols_t = k.reshape(kh * kw * cin, cout) @ g.reshape(n * gh * gw, cout).T
+    kmat = k.reshape(kh * kw * cin, cout)
+    # The widened path multiplies k by the zero columns; with an infinite or NaN weight
+    # those products would be NaN where the reference has none, so such kernels take the
+    # general path.
+    if op.strides == (1, 1) and bool(ctx.xp.isfinite(k).all()):
+        return _backprop_input_unit_stride(ctx, g, k, (n, h, w, cin), op.dilations,
+                                           op.padding)
+    gcols_t = kmat @ g.reshape(n * gh * gw, cout).T
     return win.col2im(ctx.xp, gcols_t, (n, h, w, cin), kh, kw, op.strides, op.dilations,
                       op.padding)

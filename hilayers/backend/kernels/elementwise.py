@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ._wide_rows import MIN_SIZE as WIDE_MIN_SIZE, sum_leading_axes, widened_operands
 from .registry import kernel
 
 # erfc(z) = t * exp(-z**2 + S(u)) for z >= 0, with t = 2 / (2 + z), u = 2t - 1 in (-1, 1] and
@@ -60,24 +61,35 @@ def erf_array(xp, x):
     return out.astype(x.dtype, copy=False)
 
 
+def _broadcasting(ufunc, xp, a, b):
+    """``ufunc(a, b)``, over long rows when a per-channel operand meets a few-channel image
+    (see :mod:`._wide_rows`)."""
+    if a.shape == b.shape or (a.size < WIDE_MIN_SIZE and b.size < WIDE_MIN_SIZE):
+        return ufunc(a, b)
+    wide = widened_operands(xp, a, b)
+    if wide is None:
+        return ufunc(a, b)
+    return ufunc(wide[0], wide[1]).reshape(wide[2])
+
+
 @kernel("Add")
 def _add(ctx, op, a, b):
-    return ctx.xp.add(a, b)
+    return _broadcasting(ctx.xp.add, ctx.xp, a, b)
 
 
 @kernel("Subtract")
 def _subtract(ctx, op, a, b):
-    return ctx.xp.subtract(a, b)
+    return _broadcasting(ctx.xp.subtract, ctx.xp, a, b)
 
 
 @kernel("Multiply")
 def _multiply(ctx, op, a, b):
-    return ctx.xp.multiply(a, b)
+    return _broadcasting(ctx.xp.multiply, ctx.xp, a, b)
 
 
 @kernel("Divide")
 def _divide(ctx, op, a, b):
-    return ctx.xp.true_divide(a, b)
+    return _broadcasting(ctx.xp.true_divide, ctx.xp, a, b)
 
 
 @kernel("Negative")
@@ -102,9 +114,10 @@ def _sum_to(ctx, op, g, like):
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
-    return g.sum(axis=axes, keepdims=True).reshape(shape)
+    inner = tuple(lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    if not inner:                         # a bias gradient: sum over the leading axes only
+        return sum_leading_axes(ctx.xp, g, lead).reshape(shape)
+    return g.sum(axis=tuple(range(lead)) + inner, keepdims=True).reshape(shape)
 
 
 @kernel("BroadcastLike")
@@ -117,14 +130,17 @@ def _cast(ctx, op, x):
     return x.astype(op.dtype)
 
 
+# A constant fill is a read-only broadcast view of one number: no memory to allocate, fill
+# or fault in (a 2.4 MB np.zeros costs its page faults in whichever kernel reads it first).
+# Values are never written in place, and the plan hands the caller a writable copy.
 @kernel("ZerosLike")
 def _zeros_like(ctx, op, x):
-    return ctx.xp.zeros(x.shape, dtype=x.dtype)
+    return ctx.xp.broadcast_to(ctx.xp.zeros((), dtype=x.dtype), x.shape)
 
 
 @kernel("OnesLike")
 def _ones_like(ctx, op, x):
-    return ctx.xp.ones(x.shape, dtype=x.dtype)
+    return ctx.xp.broadcast_to(ctx.xp.ones((), dtype=x.dtype), x.shape)
 
 
 @kernel("Identity")
@@ -202,6 +218,70 @@ def _where(ctx, op, condition, x, y):
     return ctx.xp.where(condition, x, y)
 
 
+#: The signed integer type of each float width, for selecting bits.
+_BITS = {2: np.int16, 4: np.int32, 8: np.int64}
+#: Below this many elements NumPy's where is as fast.
+_SELECT_MIN_SIZE = 4096
+
+
+@kernel("Where", impl="numpy")
+def _where_numpy(ctx, op, condition, x, y):
+    """``where`` on NumPy by bit masks, for large float arrays: ``m = -condition`` as an
+    integer of the float's width (all ones where true), then ``(x & m) | (y & ~m)`` on the
+    bits. It copies exactly the bits ``np.where`` would (NaN payloads, signed zeros) and runs
+    about 5 times faster, because np.where branches per element and mispredicts on masks
+    such as a ReLU's (measured 1.4 ms against 0.3 ms on a 128x28x28x6 gradient).
+    :func:`_where` is the reference."""
+    if (x.dtype != y.dtype or x.dtype.kind != "f" or x.dtype.itemsize not in _BITS
+            or max(x.size, y.size, condition.size) < _SELECT_MIN_SIZE):
+        return np.where(condition, x, y)
+    bits = _BITS[x.dtype.itemsize]
+    shape = np.broadcast_shapes(condition.shape, x.shape, y.shape)
+    mask = np.empty(shape, dtype=bits)
+    np.subtract(0, condition, out=mask, dtype=bits)
+    if y.size and not any(y.strides) and not y.view(bits).flat[0]:
+        # y is one +0.0 broadcast (zeros_like, as in a ReLU's gradient): x & m alone.
+        np.bitwise_and(mask, x.view(bits), out=mask)
+        return mask.view(x.dtype)
+    out = np.bitwise_and(mask, x.view(bits))
+    np.invert(mask, out=mask)
+    np.bitwise_and(mask, y.view(bits), out=mask)
+    np.bitwise_or(out, mask, out=out)
+    return out.view(x.dtype)
+
+
 @kernel("Clip")
 def _clip(ctx, op, x, lo, hi):
     return ctx.xp.minimum(ctx.xp.maximum(x, lo), hi)
+
+
+# -- variants that write into a given array (hilayers.backend.inplace) -------------------------
+
+
+def _binary_into(ufunc):
+    def into(ctx, op, out, a, b):
+        wide = widened_operands(np, a, b)
+        if wide is not None and wide[2] == out.shape:
+            rows = wide[0] if wide[0].ndim == 2 else wide[1]
+            ufunc(wide[0], wide[1], out=out.reshape(rows.shape))
+        else:
+            ufunc(a, b, out=out)
+        return out
+    into.__name__ = f"_{ufunc.__name__}_into"
+    return into
+
+
+def _unary_into(ufunc):
+    def into(ctx, op, out, x):
+        return ufunc(x, out=out)
+    into.__name__ = f"_{ufunc.__name__}_into"
+    return into
+
+
+for _name, _ufunc in (("Add", np.add), ("Subtract", np.subtract), ("Multiply", np.multiply),
+                      ("Divide", np.true_divide), ("Maximum", np.maximum),
+                      ("Minimum", np.minimum)):
+    kernel(_name + "/into", impl="numpy")(_binary_into(_ufunc))
+for _name, _ufunc in (("Negative", np.negative), ("Sqrt", np.sqrt), ("Square", np.square),
+                      ("Exp", np.exp), ("Abs", np.abs)):
+    kernel(_name + "/into", impl="numpy")(_unary_into(_ufunc))

@@ -9,10 +9,13 @@ only the first match per window, so ties go to the first element.
 """
 import numpy as np
 
+from . import _parallel as par
 from . import _windows as win
 from .registry import kernel
 
 _NO_DILATION = (1, 1)
+#: Images per thread below which pooling runs on one thread.
+_MIN_IMAGES_PER_THREAD = 16
 
 
 def _geometry(op, x_shape):
@@ -75,26 +78,56 @@ def _crop(xp, buf, shape, pads):
     return xp.ascontiguousarray(buf[:, top:top + h, left:left + w, :])
 
 
+def _batch_ranges(ctx, n):
+    """Ranges of images for the threads (see :mod:`._parallel`); one range on CuPy."""
+    if ctx.impl.name != "numpy":
+        return [(0, n)]
+    return par.batch_ranges(n, min_per_thread=_MIN_IMAGES_PER_THREAD)
+
+
 @kernel("MaxPool2D")
 def _max_pool2d(ctx, op, x):
-    return _separable(ctx.xp, op, x, -np.inf, ctx.xp.maximum)
+    xp = ctx.xp
+    ranges = _batch_ranges(ctx, x.shape[0])
+    if len(ranges) == 1:
+        return _separable(xp, op, x, -np.inf, xp.maximum)
+    parts = par.run_ranges(
+        lambda i, s, e: _separable(xp, op, x[s:e], -np.inf, xp.maximum), ranges)
+    return xp.concatenate(parts)
 
 
 @kernel("MaxPool2DGrad")
 def _max_pool2d_grad(ctx, op, x, y, g):
-    xp = ctx.xp
-    _, _, pads, (hp, wp) = _geometry(op, x.shape)
+    out = ctx.xp.empty(x.shape, dtype=x.dtype)
+    par.run_ranges(lambda i, s, e: _max_pool2d_grad_into(ctx.xp, op, x[s:e], y[s:e], g[s:e],
+                                                         out[s:e]),
+                   _batch_ranges(ctx, x.shape[0]))
+    return out
+
+
+def _max_pool2d_grad_into(xp, op, x, y, g, out):
+    """Write the max-pool gradient of images ``x`` into ``out`` (same shape)."""
+    oh, ow, pads, (hp, wp) = _geometry(op, x.shape)
     xpad = win.pad_hw(xp, x, pads, -np.inf)
-    n, _, _, c = x.shape
-    buf = xp.zeros((n, hp, wp, c), dtype=x.dtype)
+    n, h, w, c = x.shape
     # Without overlap each pixel belongs to one tap, so taps write their slice directly.
     disjoint = all(s >= k for s, k in zip(op.strides, op.pool_size))
+    covered = disjoint and tuple(op.strides) == tuple(op.pool_size) and (
+        oh * op.strides[0], ow * op.strides[1]) == (h, w)
+    if (hp, wp) == (h, w) and not any(pads):
+        buf = out                        # no border to crop: write the result directly
+        if not covered:
+            buf[...] = 0
+    else:
+        buf = xp.zeros((n, hp, wp, c), dtype=x.dtype)
     for rows, cols, mask in _first_max_masks(xp, op, xpad, y):
         if disjoint:
             xp.multiply(g, mask, out=buf[:, rows, cols])
         else:
             buf[:, rows, cols] += g * mask
-    return _crop(xp, buf, x.shape, pads)
+    if buf is not out:
+        top, _, left, _ = pads
+        out[...] = buf[:, top:top + h, left:left + w, :]
 
 
 @kernel("MaxPool2DGradGrad")
