@@ -7,10 +7,12 @@ least disturbed by other processes), divided by the number of steps. The last li
 kernels' sum, the whole ``fit`` and the difference, which is the engine's own Python work
 (feeding, the run loop, metrics, callbacks).
 
-CPU time of this thread ignores BLAS worker threads: set OPENBLAS_NUM_THREADS=1 (or
-OMP_NUM_THREADS=1) so that all work is counted, as the figures in docs/performance.md were.
+CPU time of this thread ignores BLAS worker threads and hilayers' kernel threads: set
+OPENBLAS_NUM_THREADS=1 and HILAYERS_NUM_THREADS=1 so that all work is counted, as the figures
+in docs/performance.md were.
 
-Run: OPENBLAS_NUM_THREADS=1 python benchmarks/profile_steps.py lenet5 [--images 5120]
+Run: OPENBLAS_NUM_THREADS=1 HILAYERS_NUM_THREADS=1 python benchmarks/profile_steps.py lenet5
+     [--images 5120]
      [--repeats 3] [--top 25]
 """
 import argparse

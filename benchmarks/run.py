@@ -37,12 +37,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _early_threads(argv):
-    """Apply ``--threads N`` to the BLAS libraries before NumPy loads them."""
+    """Apply ``--threads N`` to the BLAS libraries (before NumPy loads them) and to
+    hilayers' kernel threads."""
     for i, arg in enumerate(argv):
         value = arg.split("=", 1)[1] if arg.startswith("--threads=") else (
             argv[i + 1] if arg == "--threads" and i + 1 < len(argv) else None)
         if value and value.isdigit():
-            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                         "HILAYERS_NUM_THREADS"):
                 os.environ[name] = value
 
 
@@ -274,6 +276,14 @@ def _child_main(args):
                                                        args.memory_steps)))
 
 
+def _load():
+    """The 1-, 5- and 15-minute load averages as text, or 'unknown'."""
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except (AttributeError, OSError):
+        return "unknown"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -283,8 +293,9 @@ def main(argv=None):
     parser.add_argument("--backend", default="numpy", choices=["numpy", "cupy"],
                         help="hilayers' kernel implementation (PyTorch always runs on CPU)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS and PyTorch threads (default: each library's own "
-                             "choice); hilayers' kernel threads follow HILAYERS_NUM_THREADS")
+                        help="BLAS, PyTorch and hilayers kernel threads (default: each "
+                             "library's own choice; hilayers' follow HILAYERS_NUM_THREADS, "
+                             "else its default)")
     parser.add_argument("--data", default=workloads.default_data_dir(),
                         help="the MNIST folder (default ../shared/datasets/mnist)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
@@ -302,6 +313,7 @@ def main(argv=None):
         return _child_main(args)
 
     from hilayers import backend as K
+    from hilayers.backend.kernels import _parallel
     try:
         K.set_backend(args.backend)
     except K.BackendUnavailableError as exc:
@@ -331,12 +343,15 @@ def main(argv=None):
                             + (sys.argv[1:] if argv is None else list(argv))),
         "machine": machine_description(), "backend": args.backend, "torch": torch_line,
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "library default"),
-        "hilayers_threads": os.environ.get("HILAYERS_NUM_THREADS", "1 (default)"),
+        "hilayers_threads": (f"{_parallel.num_threads()}"
+                             + ("" if os.environ.get("HILAYERS_NUM_THREADS")
+                                else " (default)")),
         "repeats": repeats, "quick": quick,
         "train_images": setup.train_images, "test_images": setup.test_images,
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "load_average_start": _load(),
     }
     print(f"hilayers benchmark suite{' (--quick: figures mean nothing)' if quick else ''}")
+    print(f"date: {meta['date']}; load average at the start: {meta['load_average_start']}")
     print(f"machine: {meta['machine']}")
     print(f"hilayers backend: {args.backend}, kernel threads {meta['hilayers_threads']}; "
           f"{torch_line}; BLAS threads: {meta['blas_threads']}; medians of {repeats}, "
@@ -345,8 +360,10 @@ def main(argv=None):
     start = time.perf_counter()
     results = run_suite(setup, repeats, frameworks, only=args.only,
                         memory_steps=memory_steps)
+    meta["load_average_end"] = _load()
     print(f"ratio = hilayers median / PyTorch median (lower is better); "
-          f"{time.perf_counter() - start:.0f} s in all")
+          f"{time.perf_counter() - start:.0f} s in all; load average at the end: "
+          f"{meta['load_average_end']}")
     print("targets of issue 7:")
     for line in targets_report(results) or ["  (no targeted workload was run)"]:
         print(line)

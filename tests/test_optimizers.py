@@ -381,3 +381,77 @@ def test_float32_parameters_with_float64_learning_rate_variable():
     f([])
     assert w.get_value().dtype == np.float32
     np.testing.assert_allclose(w.get_value(), [0.9, 1.9], rtol=1e-5)
+
+
+# -- the fused Adam step (hilayers.backend.adam_update) against the graph formula -------------
+
+
+def _train_float32(make, steps=6):
+    """Weights and optimizer state after ``steps`` steps on a small float32 problem."""
+    K.set_floatx("float32")
+    graph = K.Graph(seed=0)
+    with graph.as_default():
+        rng = np.random.default_rng(5)
+        params = [K.variable(rng.standard_normal(s).astype(np.float32), name=f"p{i}")
+                  for i, s in enumerate([(300, 500), (500,), (7, 3)])]
+        data = [K.constant(rng.standard_normal(p.shape).astype(np.float32)) for p in params]
+        loss = K.add_n([K.sum(K.square(p * d - 0.5)) for p, d in zip(params, data)])
+        opt = make()
+        f = K.function([], loss, updates=opt.get_updates(loss, params))
+        for _ in range(steps):
+            f([])
+        return [p.get_value() for p in params], opt.get_weights()
+
+
+@pytest.mark.parametrize("make", [
+    lambda fused: optimizers.Adam(0.01, fused=fused),
+    lambda fused: optimizers.Adam(0.01, beta_1=0.8, amsgrad=True, fused=fused),
+    lambda fused: optimizers.AdamW(0.01, weight_decay=0.1, fused=fused),
+    lambda fused: optimizers.Adam(0.01, clipnorm=1.0, fused=fused),
+    lambda fused: optimizers.Adam(schedules.ExponentialDecay(0.01, 2, 0.5), fused=fused),
+], ids=["adam", "amsgrad", "adamw", "clipnorm", "schedule"])
+def test_fused_adam_gives_the_graph_formula_bit_for_bit(make):
+    fused = _train_float32(lambda: make(True))
+    graph = _train_float32(lambda: make(False))
+    for a, b in zip(fused[0] + fused[1], graph[0] + graph[1]):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fused_adam_builds_one_op_per_parameter_and_graph_adam_none():
+    w = K.variable(np.ones((4, 3)), dtype="float64", name="w")
+    updates = optimizers.Adam(0.1).get_updates(K.sum(K.square(w)), [w])
+    kinds = [type(value.node.op).__name__ for _, value in updates]
+    assert kinds.count("AdamUpdate") == 3                    # new w, m and v of one op
+    K.reset_default_graph()
+    w = K.variable(np.ones((4, 3)), dtype="float64", name="w")
+    updates = optimizers.Adam(0.1, fused=False).get_updates(K.sum(K.square(w)), [w])
+    assert "AdamUpdate" not in [type(v.node.op).__name__ for _, v in updates]
+
+
+def test_fused_is_not_part_of_the_config():
+    opt = optimizers.Adam(0.01, fused=False)
+    assert "fused" not in opt.get_config()
+    again = optimizers.Adam.from_config(opt.get_config())
+    assert again.fused is True and again.get_config() == opt.get_config()
+
+
+def test_adam_update_rejects_mismatched_inputs_with_clear_errors():
+    K.set_floatx("float32")
+    w = K.constant(np.ones((3, 2), np.float32))
+    alpha = K.constant(np.float32(0.1))
+    with pytest.raises(K.ShapeError, match=r"gradient .* has shape \(2, 3\); expected the "
+                                           r"parameter's shape \(3, 2\)"):
+        K.adam_update(w, w, w, K.constant(np.ones((2, 3), np.float32)), alpha, 0.9, 0.999,
+                      1e-7)
+    with pytest.raises(K.DTypeError, match="m .* has dtype float64; expected the "
+                                           "parameter's dtype float32"):
+        K.adam_update(w, K.constant(np.ones((3, 2))), w, w, alpha, 0.9, 0.999, 1e-7)
+    with pytest.raises(K.ShapeError, match=r"alpha .* has shape \(1,\); expected a scalar"):
+        K.adam_update(w, w, w, w, K.constant(np.ones(1, np.float32)), 0.9, 0.999, 1e-7)
+    with pytest.raises(K.DTypeError, match="expected a float dtype"):
+        i = K.constant(np.ones(3, np.int32))
+        K.adam_update(i, i, i, i, K.constant(np.int32(1)), 0.9, 0.999, 1e-7)
+    with pytest.raises(K.NotDifferentiableError, match="AdamUpdate"):
+        new = K.adam_update(w, w, w, w, alpha, 0.9, 0.999, 1e-7)[0]
+        K.gradients(K.sum(new), [w])

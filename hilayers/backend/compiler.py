@@ -18,15 +18,35 @@ when it ends, in order (see ``hilayers.backend.leaves``).
 Kernels borrow their large temporaries from the plan's :class:`Workspace`, which keeps them
 from one run to the next (a run in progress owns it; a second thread running the same plan
 at the same time gets a private one).
+
+Threads: on NumPy with more than one kernel thread (:mod:`.kernels._parallel`), a run of a
+plan that calls BLAS keeps OpenBLAS on one thread (:mod:`.kernels._blas_threads`) and the
+kernels split their own work over hilayers' threads. OpenBLAS's threads spin for a while
+after each multithreaded product and would hold the second CPU that hilayers' threads
+need: measured on 2 CPUs, a split kernel right after a 2-thread product ran no faster than
+on one thread (0.76 ms against 0.44 ms).
 """
+import contextlib
 import threading
 
 import numpy as np
 
 from .errors import FeedError, NumericsError
+from .fusion import fuse_conv_bias_relu, fuse_relu_max_pool_grad
 from .inplace import plan_reuse
+from .kernels import _parallel
+from .kernels.conv import fused_conv2d
+from .kernels.linalg import fused_matmul
+from .kernels.pooling import max_pool2d_grad_of_relu
+from .kernels._blas_threads import single_threaded_blas
 from .kernels._workspace import Workspace
 from .leaves import Assign, Constant, Placeholder, VariableRead, _device_value
+
+
+#: Kernels that call BLAS: a plan with one of them holds OpenBLAS on one thread while it
+#: runs (when hilayers' own kernel threads are on).
+BLAS_KERNELS = frozenset({"MatMul", "TensorDot", "Conv2D", "Conv2DBackpropInput",
+                          "Conv2DBackpropFilter"})
 
 
 class RunContext:
@@ -181,6 +201,8 @@ class Plan:
             slot = slot_of[value]
             self.writes.append((node.inputs[0].node.op.box, slot, slot in alias_slots))
         self.ctx.workspace.end_run()      # constant folding may have used it
+        self.uses_blas = impl.name == "numpy" and any(
+            step[1].kernel_name in BLAS_KERNELS for step in self.steps)
         self._plan_frees(const_slots, alias_slots)
         self.num_slots = len(self.initial)
 
@@ -188,6 +210,12 @@ class Plan:
         """Release each computed slot right after the last step that reads it, and let
         elementwise steps write into an input that dies with them (:mod:`.inplace`)."""
         keep = set(self.fetch_slots) | {slot for _, slot, _ in self.writes} | const_slots
+        if self.impl.name == "numpy" and not self.check_numerics:
+            fuse_conv_bias_relu(self.steps, keep | alias_slots,
+                                {"Conv2D": fused_conv2d, "MatMul": fused_matmul})
+            constants = {slot: self.initial[slot] for slot in const_slots}
+            fuse_relu_max_pool_grad(self.steps, keep | alias_slots, constants,
+                                    max_pool2d_grad_of_relu)
         self.in_place_steps = plan_reuse(self.steps, keep, alias_slots, self.impl)
         last_use = {}
         for index, step in enumerate(self.steps):
@@ -219,8 +247,10 @@ class Plan:
             vals[slot] = value
         owned = self._busy.acquire(blocking=False)
         ctx = self.ctx if owned else RunContext(impl, self.graph)
+        blas = (single_threaded_blas() if self.uses_blas and _parallel.num_threads() > 1
+                else contextlib.nullcontext())
         try:
-            with np.errstate(all="ignore"):  # NaN/inf are values; check_numerics reports them
+            with blas, np.errstate(all="ignore"):  # NaN/inf are values (check_numerics)
                 if self.check_numerics:
                     self._run_checked(ctx, vals)
                 else:

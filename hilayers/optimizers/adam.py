@@ -2,6 +2,11 @@
 
 All use the 1-based step ``t = iterations + 1`` for bias correction and the slots
 ``m`` (first moment) and ``v`` (second moment), both starting at 0.
+
+Adam and AdamW build each parameter's step as one fused op
+(``hilayers.backend.adam_update``) unless created with ``fused=False``, which builds the
+same formula from a dozen elementwise graph ops; the two give the same numbers bit for bit
+(tests/test_optimizers.py), the fused one faster (docs/performance.md).
 """
 from .. import backend as K
 from .base import Optimizer
@@ -32,6 +37,8 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of ``v``.
         weight_decay, clipnorm, clipvalue, global_clipnorm, name: see
             :class:`~hilayers.optimizers.Optimizer`.
+        fused: compute each parameter's step in one op (default) rather than a dozen graph
+            ops; the numbers are the same, so it is not part of the config.
 
     Example:
         >>> opt = Adam(learning_rate=1e-3, amsgrad=True)
@@ -39,12 +46,13 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name="adam"):
+                 global_clipnorm=None, name="adam", fused=True):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
         self.beta_1 = _check_beta(type(self).__name__, "beta_1", beta_1)
         self.beta_2 = _check_beta(type(self).__name__, "beta_2", beta_2)
         self.epsilon, self.amsgrad = float(epsilon), bool(amsgrad)
+        self.fused = bool(fused)
 
     def build_slots(self, param):
         self.add_slot(param, "m")
@@ -58,15 +66,29 @@ class Adam(Optimizer):
         new_v = v + (1.0 - self.beta_2) * (K.square(gradient) - v)
         return new_m, new_v, [(m, new_m), (v, new_v)]
 
+    def _step_size(self, variable, learning_rate):
+        """``lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, built once per step for each
+        learning-rate tensor (parameters of one dtype share it)."""
+        key = ("alpha", id(learning_rate))
+        if key not in self._step_cache:
+            t = self.local_step(variable.dtype)
+            self._step_cache[key] = (learning_rate, learning_rate * K.sqrt(
+                1.0 - K.power(self.beta_2, t)) / (1.0 - K.power(self.beta_1, t)))
+        return self._step_cache[key][1]
+
     def update_step(self, gradient, variable, value, learning_rate):
-        t = self.local_step(variable.dtype)
+        alpha = self._step_size(variable, learning_rate)
+        if self.fused:
+            m, v = self.get_slot(variable, "m"), self.get_slot(variable, "v")
+            v_hat = self.get_slot(variable, "v_hat") if self.amsgrad else None
+            new = K.adam_update(value, m, v, gradient, alpha, self.beta_1, self.beta_2,
+                                self.epsilon, v_hat=v_hat)
+            return new[0], list(zip([m, v] + ([v_hat] if self.amsgrad else []), new[1:]))
         new_m, new_v, updates = self._moments(gradient, variable)
         if self.amsgrad:
             v_hat = self.get_slot(variable, "v_hat")
             new_v = K.maximum(v_hat, new_v)
             updates.append((v_hat, new_v))
-        alpha = learning_rate * K.sqrt(1.0 - K.power(self.beta_2, t)) / (
-            1.0 - K.power(self.beta_1, t))
         return value - alpha * new_m / (K.sqrt(new_v) + self.epsilon), updates
 
     def get_config(self):
@@ -95,13 +117,14 @@ class AdamW(Adam):
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name="adamw"):
+                 global_clipnorm=None, name="adamw", fused=True):
         if weight_decay is None:
             raise ValueError("AdamW: weight_decay must be a float (default 0.004); received "
                              "None. Use Adam for no weight decay.")
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
                          amsgrad=amsgrad, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
+                         fused=fused)
 
 
 class Adamax(Optimizer):

@@ -7,6 +7,7 @@ fast path promises it. The workspace's buffer lending and the plan's per-thread 
 are checked too.
 """
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -314,27 +315,60 @@ def _image_kernels(batch):
 def test_threaded_image_kernels_give_the_single_thread_numbers_bit_for_bit(two_threads):
     from hilayers.backend.kernels import _parallel
     threaded = _image_kernels(96)
-    assert len(_parallel.batch_ranges(96, 16)) == 2          # the threads really split
+    assert _parallel.threads_for(4) == 2                      # the threads really split
     _parallel.set_num_threads(1)
     single = _image_kernels(96)
     for a, b in zip(threaded, single):
         np.testing.assert_array_equal(a, b)
 
 
-def test_run_ranges_waits_for_every_range_and_reraises():
+def test_run_blocks_waits_for_every_block_keeps_block_order_and_reraises(two_threads):
     from hilayers.backend.kernels import _parallel
+    slots = set()
+
+    def work(block, slot):
+        slots.add(slot)
+        time.sleep(0.001)                        # long enough for the helper to take some
+        return block * 10
+
+    assert _parallel.run_blocks(work, 8, _parallel.threads_for(8)) == [
+        0, 10, 20, 30, 40, 50, 60, 70]
+    assert slots <= {0, 1}
     done = []
 
-    def work(i, start, stop):
-        done.append(i)
-        if i == 1:
-            raise ValueError("range 1 failed")
-        return stop - start
+    def failing(block, slot):
+        done.append(block)
+        if block == 1:
+            raise ValueError("block 1 failed")
+        time.sleep(0.001)
+        return block
 
-    with pytest.raises(ValueError, match="range 1 failed"):
-        _parallel.run_ranges(work, [(0, 2), (2, 4), (4, 6)])
-    assert sorted(done) == [0, 1, 2]
-    assert _parallel.run_ranges(lambda i, s, e: e - s, [(0, 3), (3, 5)]) == [3, 2]
+    with pytest.raises(ValueError, match="block 1 failed"):
+        _parallel.run_blocks(failing, 6, 2)
+    finished = len(done)
+    time.sleep(0.01)
+    assert len(done) == finished                 # nothing still running after the raise
+    assert _parallel.run_blocks(lambda b, s: b, 3, 1) == [0, 1, 2]      # one thread: here
+
+
+def test_blocks_inside_a_block_run_in_that_thread(two_threads):
+    from hilayers.backend.kernels import _parallel
+    inner = []
+
+    def work(block, slot):
+        inner.append(_parallel.threads_for(4))
+        return _parallel.run_blocks(lambda b, s: (b, s), 2, _parallel.threads_for(2))
+
+    results = _parallel.run_blocks(work, 2, 2)
+    assert inner == [1, 1]
+    assert [r for r in results] == [[(0, 0), (1, 0)], [(0, 0), (1, 0)]]
+
+
+def test_even_blocks_cover_the_range_in_order():
+    from hilayers.backend.kernels import _parallel
+    count, bounds = _parallel.even_blocks(10, 4)
+    assert count == 3 and [bounds(i) for i in range(3)] == [(0, 3), (3, 6), (6, 10)]
+    assert _parallel.even_blocks(0, 4)[0] == 1
 
 
 def test_set_num_threads_rejects_non_positive_counts():
@@ -348,10 +382,10 @@ def test_set_num_threads_rejects_non_positive_counts():
 def test_a_forked_child_gets_a_working_thread_pool(two_threads):
     import os
     from hilayers.backend.kernels import _parallel
-    assert _parallel.split_batch(lambda s, e: e - s, 64, 16) == [32, 32]   # parent's pool
+    assert _parallel.run_blocks(lambda b, s: b, 4, 2) == [0, 1, 2, 3]    # parent's helpers
     pid = os.fork()
     if pid == 0:                                   # the child: must not hang or fail
-        code = 0 if _parallel.split_batch(lambda s, e: e - s, 64, 16) == [32, 32] else 1
+        code = 0 if _parallel.run_blocks(lambda b, s: b, 4, 2) == [0, 1, 2, 3] else 1
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
@@ -390,3 +424,185 @@ def test_single_threaded_blas_restores_the_thread_count_after_nested_and_concurr
     release.set()
     worker.join()
     assert get() == before
+
+
+# -- kernels of the second round: bands, blocks and the 2x2 pooling gradient ---------------------
+
+
+class _OpAttrs:
+    def __init__(self, **attrs):
+        self.__dict__.update(attrs)
+
+
+@pytest.mark.parametrize("shape_a,shape_b,ta,tb", [
+    ((128, 784), (784, 512), False, False),       # forward of a dense layer
+    ((128, 784), (128, 512), True, False),        # its kernel gradient: a transposed view
+    ((128, 512), (512, 512), False, True),        # its input gradient: b transposed
+    ((200, 600), (600, 100), False, False),       # bands that do not divide evenly
+    ((10, 30), (30, 4), False, False),            # too small to cut
+])
+def test_matmul_bands_give_the_plain_product_bit_for_bit(two_threads, shape_a, shape_b, ta,
+                                                         tb):
+    from hilayers.backend.kernels import _parallel, linalg
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(shape_a).astype(np.float32)
+    b = rng.standard_normal(shape_b).astype(np.float32)
+    op = _OpAttrs(transpose_a=ta, transpose_b=tb)
+    plain = np.matmul(a.T if ta else a, b.T if tb else b)
+    threaded = linalg._matmul_numpy(None, op, a, b)
+    _parallel.set_num_threads(1)
+    single = linalg._matmul_numpy(None, op, a, b)
+    np.testing.assert_array_equal(threaded, plain)
+    np.testing.assert_array_equal(single, plain)
+    bias = rng.standard_normal(plain.shape[1]).astype(np.float32)
+    fused = linalg.matmul_bias_relu(op, a, b, bias, relu=True)
+    np.testing.assert_array_equal(fused, np.maximum(plain + bias, 0))
+
+
+def test_matmul_bands_stay_large_and_aligned():
+    from hilayers.backend.kernels import linalg
+    count, bounds = linalg.bands(128, 784, 512, by_columns=False)
+    assert count == 2 and [bounds(i) for i in range(2)] == [(0, 64), (64, 128)]
+    count, bounds = linalg.bands(200, 600, 100, by_columns=False)
+    assert count == 2 and bounds(0)[1] % linalg.BAND_ALIGN == 0 and bounds(1)[1] == 200
+    assert linalg.bands(16, 64, 64, by_columns=False)[0] == 1
+
+
+def _pool_op(pool=2, strides=2, padding="valid"):
+    from hilayers.backend.ops.pooling import MaxPool2D
+    return MaxPool2D(pool_size=(pool, pool), strides=(strides, strides), padding=padding)
+
+
+def _reference_pool_grad(op, x, g):
+    from hilayers.backend.kernels import pooling
+    y = pooling._separable(np, op, x, -np.inf, np.maximum)
+    return y, pooling._max_pool2d_grad_into(np, op, x, y, g, np.empty_like(x))
+
+
+@pytest.mark.parametrize("shape", [(9, 28, 28, 6), (7, 10, 10, 16), (3, 4, 6, 1),
+                                   (1, 2, 2, 3), (5, 6, 8, 2)])
+@pytest.mark.parametrize("block_bytes", [1, 1 << 20])
+def test_two_by_two_pooling_gradient_matches_the_reference_bit_for_bit(
+        two_threads, monkeypatch, shape, block_bytes):
+    from hilayers.backend.kernels import pooling
+    monkeypatch.setattr(pooling, "_BLOCK_BYTES", block_bytes)    # 1: one image per block
+    rng = np.random.default_rng(12)
+    x = np.maximum(rng.standard_normal(shape).astype(np.float32), 0)   # ReLU zeros: ties
+    x.flat[0] = np.nan
+    x.flat[7 % x.size] = -0.0
+    x.flat[-1] = np.inf
+    x[0, 0, :2] = 3.0                                  # a tie between two positive pixels
+    op = _pool_op()
+    g = rng.standard_normal((shape[0], shape[1] // 2, shape[2] // 2, shape[3])).astype(
+        np.float32)
+    y, expected = _reference_pool_grad(op, x, g)
+    ctx = _Ctx()
+    got = pooling._max_pool2d_grad(ctx, op, x, y, g)
+    np.testing.assert_array_equal(got.view(np.int32), expected.view(np.int32))
+    np.testing.assert_array_equal(pooling._max_pool2d(ctx, op, x).view(np.int32),
+                                  y.view(np.int32))
+
+
+def test_the_pairs_path_is_only_taken_for_even_two_by_two_windows():
+    from hilayers.backend.kernels import _pool_pairs
+    assert _pool_pairs.applies(_pool_op(), (1, 28, 28, 6))
+    assert not _pool_pairs.applies(_pool_op(), (1, 27, 28, 6))           # odd height
+    assert not _pool_pairs.applies(_pool_op(3, 2), (1, 28, 28, 6))       # overlapping
+    assert not _pool_pairs.applies(_pool_op(2, 1), (1, 28, 28, 6))
+
+
+def test_grouped_filter_gradient_is_the_chunk_by_chunk_sum(two_threads, monkeypatch):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((23, 12, 12, 1)).astype(np.float32)
+    g = rng.standard_normal((23, 12, 12, 6)).astype(np.float32)
+    like = np.zeros((5, 5, 1, 6), np.float32)
+    op = Conv2DBackpropFilter(strides=(1, 1), padding="same", dilations=(1, 1))
+    monkeypatch.setattr(conv, "_CACHE_CHUNK_BYTES", 3 * 144 * 25 * 4)     # 3 images a chunk
+    grouped = conv._conv2d_backprop_filter(_Ctx(), op, x, g, like)       # 4 chunks a group
+    monkeypatch.setattr(conv, "_MIN_RELEASING_RESULTS", 1)               # one chunk a group
+    single = conv._conv2d_backprop_filter(_Ctx(), op, x, g, like)
+    np.testing.assert_array_equal(grouped, single)
+
+
+def test_relu_against_zeros_gives_the_bits_of_maximum_with_zero():
+    from hilayers.backend.kernels import activations
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, -1.0, 1e-45, -1e-45],
+                       np.float32)
+    x = np.resize(special, 3 * activations._ZERO_RUN + 5)
+    out = np.empty_like(x)
+    activations.relu_into(out, x)
+    np.testing.assert_array_equal(out.view(np.int32), np.maximum(x, 0).view(np.int32))
+    strided = x[::2]
+    np.testing.assert_array_equal(activations.relu_into(np.empty_like(strided), strided),
+                                  np.maximum(strided, 0))
+
+
+@pytest.mark.parametrize("shape_a,shape_b", [((600, 700), (600, 700)), ((600, 700), ()),
+                                             ((600, 700), (700,)), ((1, 700), (600, 700)),
+                                             ((600, 1), (600, 700))])
+def test_threaded_ufuncs_give_the_plain_results(two_threads, monkeypatch, shape_a, shape_b):
+    from hilayers.backend.kernels import _threaded_ufuncs as threaded
+    monkeypatch.setattr(threaded, "MIN_SIZE", 1 << 10)
+    monkeypatch.setattr(threaded, "BLOCK", 1 << 12)
+    rng = np.random.default_rng(14)
+    a = rng.standard_normal(shape_a).astype(np.float32)
+    b = np.asarray(rng.standard_normal(shape_b), np.float32)
+    for ufunc in (np.add, np.subtract, np.multiply, np.maximum):
+        np.testing.assert_array_equal(threaded.new_result(ufunc, np.float32, a, b),
+                                      ufunc(a, b))
+    where = elementwise._where_numpy(None, None, a > 0, a, b)
+    np.testing.assert_array_equal(where.view(np.int32), np.where(a > 0, a, b).view(np.int32))
+
+
+def test_default_threads_follow_the_environment_and_the_machine(monkeypatch):
+    from hilayers.backend.kernels import _blas_threads, _parallel
+    monkeypatch.setenv("HILAYERS_NUM_THREADS", "3")
+    assert _parallel.default_threads() == 3
+    monkeypatch.delenv("HILAYERS_NUM_THREADS")
+    monkeypatch.setattr(_blas_threads, "available", lambda: True)
+    monkeypatch.setattr(_parallel, "_cpu_count", lambda: 2)
+    assert _parallel.default_threads() == 2
+    monkeypatch.setattr(_parallel, "_cpu_count", lambda: 16)      # not measured: OpenBLAS's
+    assert _parallel.default_threads() == 1
+    monkeypatch.setattr(_parallel, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(_blas_threads, "available", lambda: False)
+    assert _parallel.default_threads() == 1
+
+
+def test_a_run_with_kernel_threads_holds_openblas_on_one_thread(two_threads, monkeypatch):
+    from hilayers.backend.kernels import _blas_threads, linalg
+    if not _blas_threads.available():
+        pytest.skip("NumPy's bundled OpenBLAS is not found here")
+    seen = []
+    plain = linalg.matmul_bias_relu
+
+    def spy(*args, **kwargs):
+        seen.append(_blas_threads._state["get"]())
+        return plain(*args, **kwargs)
+    monkeypatch.setattr(linalg, "matmul_bias_relu", spy)
+    x = K.placeholder((None, 4))
+    f = K.function([x], x @ K.constant(np.ones((4, 3), np.float32)))
+    before = _blas_threads._state["get"]()
+    f([np.ones((2, 4), np.float32)])
+    assert seen == [1] and _blas_threads._state["get"]() == before
+
+
+def test_the_workspace_lends_from_several_threads_at_once():
+    ws = _workspace.Workspace(np)
+    lent, errors = [], []
+
+    def work():
+        try:
+            for _ in range(200):
+                buf = ws.borrow("shared", (64,), np.float32)
+                lent.append(id(buf))
+                ws.give_back(buf)
+        except Exception as exc:                      # noqa: BLE001  reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(lent) == 800 and ws._lent == {}

@@ -50,7 +50,7 @@ from ...saving import SavingError
 WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "weights", "lenet5_mnist.h5")
 #: sha256 of that file: loading ``weights="mnist"`` checks it.
-WEIGHTS_SHA256 = "a8dad2fcf92f99a660f719e2834f1ec9392fe16d94c08650a193f865b7f85b51"
+WEIGHTS_SHA256 = "6284af937d66b233996adf00a4d6e0dd4d0587565a978b49bf4facc8d2ca2546"
 
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10

@@ -32,10 +32,14 @@ How it was chosen, with the test accuracy of each try (the only figures looked a
    digits are centred by their centre of mass, so the smaller shift asks less of a small
    network; this is the recipe.
 
+The file shipped was trained again with the recipe after the engine's second performance
+round (docs/performance.md), whose kernels change some results in their last bits: 99.34%.
+
 On NumPy the run is deterministic for a seed: the model is built in a graph of its own
 seeded with ``seed``, so the same machine (and BLAS) gives the same weights, and the same
-file, bit for bit, whatever ran before in the process; another BLAS may differ in the last
-bits and so slightly in accuracy.
+file, bit for bit, whatever ran before in the process and whatever the number of kernel
+threads; another BLAS, or another version of hilayers' kernels, may differ in the last bits
+and so slightly in accuracy.
 The file written is then copied to ``hilayers/applications/weights/lenet5_mnist.h5`` and
 its sha256 (printed at the end) into ``WEIGHTS_SHA256``.
 """

@@ -1,52 +1,84 @@
-"""Splitting one NumPy kernel's work over the CPU cores, by ranges of the batch.
+"""Spreading one NumPy kernel's work over the CPU cores, as fixed blocks taken by threads.
 
-NumPy releases the GIL inside its copies, ufunc loops and BLAS calls, so Python threads that
-each handle a range of images run at the same time. The heavy image kernels (convolution
-chunks, col2im, max-pool gradient) use :func:`split_batch`; OpenBLAS threads only the
-larger matrix products, and the cache-sized chunks of a convolution are not among them.
+NumPy releases the GIL inside its copies, ufunc loops and BLAS calls, so Python threads
+that each handle some blocks of a kernel (a few images, a band of matrix rows, a slice of an
+elementwise op) run at the same time. :func:`run_blocks` calls ``work(block, slot)`` for
+every block: the calling thread starts on the first block at once and the pool's helper
+threads join as soon as they wake; each thread keeps taking the next block until none is
+left. A helper needs about 35 microseconds to wake on the 2-CPU machine of
+docs/performance.md, so the caller is never held up waiting for one to start, and kernels
+split only work of a few hundred microseconds or more.
+
+Blocks are chosen by the kernels from the shapes alone, never from the number of threads,
+and a block's result does not depend on which thread computed it; results that combine
+blocks (a filter gradient's partial sums) are combined in block order. So every thread
+count gives the same numbers, bit for bit.
 
 The number of threads is :func:`set_num_threads`'s, else the environment variable
-``HILAYERS_NUM_THREADS``, else 1: **off by default**. Measured on 2 CPUs
-(docs/performance.md), the threads speed the convolutions up (LeNet-5's second convolution,
-forward and backward, 5.0 → 3.4 ms), but in training they compete with OpenBLAS's own
-threads, which keep spinning after each multithreaded matrix product: a LeNet-5 epoch was
-slower with both (1.46 s per 100 steps) than with OpenBLAS's alone (1.38 s), and fastest with
-``HILAYERS_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1`` (1.22 s), which in turn slows the MLP's
-large products. Chunks never depend on the thread count, so results are identical for any.
+``HILAYERS_NUM_THREADS``, else :func:`default_threads`: the CPUs this process may use when
+there are at most :data:`AUTO_MAX_CPUS` of them and hilayers can keep OpenBLAS on one thread
+while a plan runs (:mod:`._blas_threads`), else 1. OpenBLAS's own threads keep spinning
+after each multithreaded product and would compete with these for the same cores, so a
+plan that uses them holds OpenBLAS on one thread (:mod:`hilayers.backend.compiler`). The
+default was measured on 2 CPUs only; on larger machines it leaves the work to OpenBLAS's
+threads, as before, and ``HILAYERS_NUM_THREADS`` opts in.
 
 Example:
     >>> import numpy as np
     >>> out = np.zeros(10)
-    >>> def fill(start, stop):
-    ...     out[start:stop] = np.arange(start, stop)
-    >>> _ = split_batch(fill, 10, min_per_thread=1)
-    >>> out.tolist() == list(range(10))
-    True
+    >>> def fill(block, slot):
+    ...     out[block * 5:(block + 1) * 5] = block
+    ...     return block
+    >>> run_blocks(fill, 2, threads_for(2))
+    [0, 1]
+    >>> out.tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 """
+import itertools
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+
+from . import _blas_threads
 
 _ENV_VAR = "HILAYERS_NUM_THREADS"
-_state = {"threads": None, "pool": None, "pool_size": 0}
+#: hilayers' own threads are on by default on machines with at most this many CPUs (the
+#: configuration measured in docs/performance.md).
+AUTO_MAX_CPUS = 2
+_state = {"threads": None, "helpers": []}
 _lock = threading.Lock()
-_worker = threading.local()
+_local = threading.local()
 
 
-def _default_threads():
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_threads():
+    """The thread count used when none is set: ``HILAYERS_NUM_THREADS``, else the usable
+    CPUs when there are at most :data:`AUTO_MAX_CPUS` and OpenBLAS's threads can be held
+    back during a run, else 1."""
     value = os.environ.get(_ENV_VAR, "").strip()
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    cpus = _cpu_count()
+    if cpus > AUTO_MAX_CPUS or not _blas_threads.available():
+        return 1
+    return max(1, cpus)
 
 
 def num_threads():
     """The number of threads kernels split their work over (at least 1)."""
     if _state["threads"] is None:
-        _state["threads"] = _default_threads()
+        _state["threads"] = default_threads()
     return _state["threads"]
 
 
 def set_num_threads(count):
-    """Set the number of threads the image kernels use (1: no threads of their own).
+    """Set the number of threads the kernels use (1: no threads of their own).
 
     Args:
         count: a positive int.
@@ -59,84 +91,116 @@ def set_num_threads(count):
     _state["threads"] = count
 
 
-def _mark_worker():
-    _worker.active = True
+def threads_for(blocks):
+    """How many threads :func:`run_blocks` would use for ``blocks`` blocks from this
+    thread: 1 inside a block (no nesting), else ``min(num_threads(), blocks)``. Kernels
+    that give each thread a scratch buffer borrow this many (``slot`` indexes them)."""
+    if getattr(_local, "busy", False):
+        return 1
+    return max(1, min(num_threads(), blocks))
 
 
-def _forget_pool_after_fork():
-    # A forked child has none of the parent's threads: it starts a pool of its own.
-    _state["pool"], _state["pool_size"] = None, 0
+class _Job:
+    """The blocks of one :func:`run_blocks` call, taken by whichever thread comes first."""
+
+    __slots__ = ("work", "blocks", "results", "claim", "finished", "error", "done")
+
+    def __init__(self, work, blocks):
+        self.work = work
+        self.blocks = blocks
+        self.results = [None] * blocks
+        self.claim = itertools.count()          # next() on it is atomic under the GIL
+        self.finished = itertools.count(1)
+        self.error = None
+        self.done = threading.Lock()
+        self.done.acquire()                     # released when the last block finishes
+
+    def run(self, slot):
+        outer = getattr(_local, "busy", False)
+        _local.busy = True
+        try:
+            while True:
+                block = next(self.claim)
+                if block >= self.blocks:
+                    return
+                if self.error is None:
+                    try:
+                        self.results[block] = self.work(block, slot)
+                    except BaseException as exc:      # re-raised by the caller
+                        self.error = exc
+                if next(self.finished) == self.blocks:
+                    self.done.release()
+        finally:
+            _local.busy = outer
+
+
+def _helper_loop(inbox):
+    while True:
+        job, slot = inbox.get()
+        job.run(slot)
+
+
+def _helpers(count):
+    """The inboxes of ``count`` helper threads (started on first use)."""
+    helpers = _state["helpers"]
+    if len(helpers) < count:
+        with _lock:
+            while len(helpers) < count:
+                inbox = queue.SimpleQueue()
+                thread = threading.Thread(target=_helper_loop, args=(inbox,), daemon=True,
+                                          name=f"hilayers-kernel-{len(helpers) + 1}")
+                thread.start()
+                helpers.append(inbox)
+    return helpers[:count]
+
+
+def _forget_helpers_after_fork():
+    # A forked child has none of the parent's threads: it starts helpers of its own.
+    _state["helpers"] = []
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+    os.register_at_fork(after_in_child=_forget_helpers_after_fork)
 
 
-def _pool(size):
-    with _lock:
-        if _state["pool"] is None or _state["pool_size"] < size:
-            if _state["pool"] is not None:
-                _state["pool"].shutdown(wait=False)
-            _state["pool"] = ThreadPoolExecutor(max_workers=size,
-                                                thread_name_prefix="hilayers-kernel",
-                                                initializer=_mark_worker)
-            _state["pool_size"] = size
-        return _state["pool"]
-
-
-def batch_ranges(n, min_per_thread=1, align=1):
-    """Split ``range(n)`` into one contiguous ``(start, stop)`` range per thread to use.
+def run_blocks(work, blocks, threads):
+    """Call ``work(block, slot)`` for every ``block in range(blocks)`` over ``threads``
+    threads (this one and ``threads - 1`` helpers).
 
     Args:
-        n: the number of items (images).
-        min_per_thread: the least number of items worth a thread of its own.
-        align: range boundaries fall on multiples of this (a kernel's chunk size), so that
-            the chunks, and so the results, are the same for any number of threads.
+        work: a function of the block index and the thread's slot (``0 <= slot <
+            threads``, for per-thread scratch buffers); it must touch only its block's part
+            of any shared output.
+        blocks: the number of blocks.
+        threads: from :func:`threads_for` (1 runs the blocks here, in order).
 
     Returns:
-        A list of ranges covering ``range(n)`` in order; a single range when one thread
-        suffices, or when called from one of the pool's own threads.
+        The list of ``work``'s results, in block order. Every block has finished when this
+        returns, also when one raised (the first exception is re-raised; blocks not yet
+        started are skipped).
     """
-    threads = min(num_threads(), max(1, n // max(1, min_per_thread)))
-    if threads <= 1 or getattr(_worker, "active", False):
-        return [(0, n)]
-    align = max(1, align)
-    blocks = -(-n // align)
-    threads = min(threads, blocks)
-    bounds = [min(n, blocks * i // threads * align) for i in range(threads + 1)]
-    bounds[-1] = n
-    return [(bounds[i], bounds[i + 1]) for i in range(threads) if bounds[i] < bounds[i + 1]]
+    if threads <= 1 or blocks <= 1 or getattr(_local, "busy", False):
+        return [work(block, 0) for block in range(blocks)]
+    job = _Job(work, blocks)
+    for slot, inbox in enumerate(_helpers(threads - 1), start=1):
+        inbox.put((job, slot))
+    job.run(0)
+    job.done.acquire()                          # blocks other threads are still running
+    if job.error is not None:
+        raise job.error
+    return job.results
 
 
-def run_ranges(work, ranges):
-    """Run ``work(i, start, stop)`` for each range ``i``, the first in the calling thread.
+def even_blocks(n, per_block):
+    """``(count, bounds)``: ``range(n)`` cut into blocks of about ``per_block`` items.
 
-    Args:
-        work: a function of the range's index and bounds; it must touch only its own part
-            of any shared output, and may run in another thread.
-        ranges: from :func:`batch_ranges`.
+    The cut depends on ``n`` and ``per_block`` only (never on the thread count).
 
     Returns:
-        The list of ``work``'s results, in the order of the ranges. Every range has
-        finished when this returns, also when one of them raised (its exception is
-        re-raised).
+        The number of blocks and a function ``bounds(block) -> (start, stop)``.
     """
-    if len(ranges) == 1:
-        return [work(0, *ranges[0])]
-    pool = _pool(len(ranges) - 1)
-    futures = [pool.submit(work, i, start, stop)
-               for i, (start, stop) in enumerate(ranges) if i]
-    try:
-        first = work(0, *ranges[0])
-    finally:
-        rest = [f.exception() for f in futures]     # waits for every range
-    for f, error in zip(futures, rest):
-        if error is not None:
-            raise error
-    return [first] + [f.result() for f in futures]
+    count = max(1, min(n, -(-n // max(1, per_block)))) if n else 1
 
-
-def split_batch(work, n, min_per_thread=1):
-    """``work(start, stop)`` over :func:`batch_ranges` of ``n``; returns the results."""
-    return run_ranges(lambda i, start, stop: work(start, stop),
-                      batch_ranges(n, min_per_thread))
+    def bounds(block):
+        return n * block // count, n * (block + 1) // count
+    return count, bounds

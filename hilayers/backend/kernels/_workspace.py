@@ -18,6 +18,9 @@ Rules a kernel follows:
   later calls copy only the interior.
 * When a run ends (also by an exception), the plan takes back every buffer still lent.
 
+Kernels that split their work over threads (:mod:`._parallel`) may borrow and give back
+from those threads: the pool's bookkeeping is guarded by a lock.
+
 Memory: buffers are kept per (purpose, shape, dtype). A buffer larger than
 :data:`MAX_KEPT_BYTES` is never kept, and when the kept buffers pass
 :data:`MAX_TOTAL_BYTES` together, all are dropped, so a plan never holds more than that.
@@ -30,6 +33,7 @@ Example:
     >>> ws.borrow("demo", (2, 3), np.float32) is buf
     True
 """
+import threading
 
 #: Buffers larger than this are allocated per use and never kept (64 MiB).
 MAX_KEPT_BYTES = 64 << 20
@@ -49,19 +53,22 @@ class Workspace:
         self._free = {}          # key -> list of arrays not lent out
         self._lent = {}          # id(array) -> (key, array), lent during the current run
         self._kept_bytes = 0
+        self._lock = threading.Lock()
 
     def _take(self, key, make):
-        stack = self._free.get(key)
-        if stack:
-            buf = stack.pop()
-        else:
+        with self._lock:
+            stack = self._free.get(key)
+            buf = stack.pop() if stack else None
+        if buf is None:
             buf = make()
             if buf.nbytes > MAX_KEPT_BYTES:
                 return buf                    # too large to keep: an ordinary temporary
-            if self._kept_bytes + buf.nbytes > MAX_TOTAL_BYTES:
-                self.release()
-            self._kept_bytes += buf.nbytes
-        self._lent[id(buf)] = (key, buf)
+            with self._lock:
+                if self._kept_bytes + buf.nbytes > MAX_TOTAL_BYTES:
+                    self._release()
+                self._kept_bytes += buf.nbytes
+        with self._lock:
+            self._lent[id(buf)] = (key, buf)
         return buf
 
     def borrow(self, purpose, shape, dtype):
@@ -103,18 +110,24 @@ class Workspace:
 
     def give_back(self, buf):
         """Return a lent buffer to the pool (anything else is ignored)."""
-        entry = self._lent.pop(id(buf), None)
-        if entry is not None and entry[1] is buf:
-            self._free.setdefault(entry[0], []).append(buf)
+        with self._lock:
+            entry = self._lent.pop(id(buf), None)
+            if entry is not None and entry[1] is buf:
+                self._free.setdefault(entry[0], []).append(buf)
 
     def end_run(self):
         """Take back every buffer still lent (called by the plan when a run ends)."""
-        for key, buf in self._lent.values():
-            self._free.setdefault(key, []).append(buf)
-        self._lent.clear()
+        with self._lock:
+            for key, buf in self._lent.values():
+                self._free.setdefault(key, []).append(buf)
+            self._lent.clear()
 
     def release(self):
         """Drop every kept buffer that is not lent out."""
+        with self._lock:
+            self._release()
+
+    def _release(self):
         self._free.clear()
         self._kept_bytes = sum(buf.nbytes for _, buf in self._lent.values())
 

@@ -1,6 +1,9 @@
 """Kernels of the activation ops (one body for NumPy and CuPy), numerically stable."""
 import math
 
+import numpy as np
+
+from . import _threaded_ufuncs as threaded
 from .elementwise import erf_array
 from .registry import kernel
 
@@ -21,9 +24,43 @@ def _elu_array(xp, x, alpha):
     return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
 
 
+#: Read-only zeros per dtype, for :func:`relu_into`.
+_ZEROS = {}
+_ZERO_RUN = 1 << 16
+
+
+def _zeros(dtype):
+    zeros = _ZEROS.get(dtype)
+    if zeros is None:
+        zeros = np.zeros(_ZERO_RUN, dtype=dtype)
+        zeros.setflags(write=False)
+        _ZEROS[dtype] = zeros
+    return zeros
+
+
+def relu_into(out, x):
+    """``out = maximum(x, 0)`` on NumPy, against an array of zeros rather than the number.
+
+    NumPy's ``maximum`` runs its vector loop only when both operands are arrays: against
+    the scalar 0 it took 15 us for 37,632 float32 numbers, against zeros 4.8 us. The two
+    give the same bits (signed zeros and NaNs included; tests/backend/test_fast_kernels.py).
+    """
+    if (x.dtype.kind != "f" or not x.flags.c_contiguous or not out.flags.c_contiguous
+            or out.shape != x.shape):
+        return np.maximum(x, 0, out=out)
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    zeros = _zeros(x.dtype)
+    for start in range(0, flat_x.size, _ZERO_RUN):
+        stop = min(flat_x.size, start + _ZERO_RUN)
+        np.maximum(flat_x[start:stop], zeros[:stop - start], out=flat_out[start:stop])
+    return out
+
+
 @kernel("Relu")
 def _relu(ctx, op, x):
-    return ctx.xp.maximum(x, 0)
+    if ctx.xp is not np:
+        return ctx.xp.maximum(x, 0)
+    return threaded.run(relu_into, np.empty(x.shape, dtype=x.dtype), x)
 
 
 @kernel("Relu6")
@@ -103,4 +140,4 @@ def _log_softmax(ctx, op, x):
 @kernel("Relu/into", impl="numpy")
 def _relu_into(ctx, op, out, x):
     """``Relu`` writing into ``out`` (hilayers.backend.inplace)."""
-    return ctx.xp.maximum(x, 0, out=out)
+    return threaded.run(relu_into, out, x)

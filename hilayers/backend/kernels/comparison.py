@@ -1,4 +1,7 @@
 """Kernels of the comparison and logical ops (bool outputs; one body for NumPy and CuPy)."""
+import numpy as np
+
+from . import _threaded_ufuncs as threaded
 from .registry import kernel
 
 
@@ -14,6 +17,9 @@ def _not_equal(ctx, op, a, b):
 
 @kernel("Greater")
 def _greater(ctx, op, a, b):
+    # A ReLU's gradient mask: large on images, so split over the threads on NumPy.
+    if ctx.xp is np and threaded.worth_splitting(max(a.size, b.size)):
+        return threaded.new_result(np.greater, bool, a, b)
     return ctx.xp.greater(a, b)
 
 

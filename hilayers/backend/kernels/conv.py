@@ -17,16 +17,21 @@
 """
 import contextlib
 
+import numpy as np
+
 from ..errors import InvalidArgumentError
 from . import _parallel as par
 from ._blas_threads import single_threaded_blas
 from . import _windows as win
+from .activations import relu_into
 from .registry import kernel
 
 #: On NumPy, im2col chunks hold about this many bytes (L2-cache sized).
-_CACHE_CHUNK_BYTES = 320 << 10
+_CACHE_CHUNK_BYTES = 640 << 10
 #: The unit-stride input gradient's chunks of shifted gradients hold about this many bytes.
 _CHUNK_BYTES = 768 << 10
+#: NumPy releases the GIL around a matrix product with at least about this many results.
+_MIN_RELEASING_RESULTS = 512
 
 
 def _check_output(op, what, in_hw, k_hw, out_hw):
@@ -53,34 +58,55 @@ def _blas_for_chunks(ctx):
     return single_threaded_blas()
 
 
-def _ranges(ctx, n, chunk, min_chunks):
-    """Image ranges, one per thread, of at least ``min_chunks`` whole chunks (NumPy only).
-
-    Range boundaries fall between chunks, so every thread count computes the same chunks
-    and gives the same numbers."""
-    if ctx.impl.name != "numpy":
-        return [(0, n)]
-    return par.batch_ranges(n, min_per_thread=min_chunks * chunk, align=chunk)
+def _threads(ctx, blocks):
+    """Threads for ``blocks`` chunks (see :mod:`._parallel`); one on CuPy."""
+    return par.threads_for(blocks) if ctx.impl.name == "numpy" else 1
 
 
-def _over_columns(ctx, op, x, kh, kw, each):
-    """Call ``each(start, stop, cols)`` for every im2col chunk of ``x``, the ranges of images
-    spread over the threads (each with its own chunk buffer). Returns the per-range lists of
-    ``each``'s results, in image order."""
+def _over_columns(ctx, op, x, kh, kw, each, group=1):
+    """Call ``each(start, stop, cols)`` for the im2col chunks of ``x``, ``group`` chunks
+    at a time: ``cols`` stacks them, shape ``(q, chunk rows, KH * KW * C)``, for images
+    ``start:stop``. The blocks of chunks are spread over the threads, each thread with its
+    own buffer. Returns ``each``'s results in chunk order.
+
+    A block that ends with a shorter last chunk passes its chunks one at a time (``q = 1``),
+    so that every stack holds equal chunks; each chunk is the same matrix either way.
+    """
     ws = ctx.workspace
-    xpad, view, (oh, ow) = win.im2col_setup(ctx.xp, x, kh, kw, op.strides, op.dilations,
+    xp = ctx.xp
+    xpad, view, (oh, ow) = win.im2col_setup(xp, x, kh, kw, op.strides, op.dilations,
                                             op.padding, ws)
+    n = x.shape[0]
     chunk = _images_per_chunk(ctx, x, oh, ow, kh, kw)
-    ranges = _ranges(ctx, x.shape[0], chunk, 2)
+    chunks = -(-n // chunk) if n else 0
+    blocks = -(-chunks // group)
+    threads = _threads(ctx, blocks)
     size = win.im2col_buffer_size(view, chunk)
-    bufs = [ws.borrow(("im2col", i), (size,), x.dtype) for i in range(len(ranges))]
+    taps = kh * kw * x.shape[3]
+    bufs = [ws.borrow(("im2col", i), (size * group,), x.dtype) for i in range(threads)]
 
-    def work(i, start, stop):
-        return [each(s, e, cols)
-                for s, e, cols in win.im2col_chunks(ctx.xp, view, start, stop, chunk, bufs[i])]
+    def work(block, slot):
+        first, last = block * group, min(chunks, (block + 1) * group)
+        start, stop = first * chunk, min(n, last * chunk)
+        buf = bufs[slot]
+        if stop - start < (last - first) * chunk:        # a shorter last chunk: one by one
+            return [each(s, e, cols[None])
+                    for s, e, cols in win.im2col_chunks(xp, view, start, stop, chunk, buf)]
+        for i in range(last - first):                    # equal chunks: one stack
+            s = start + i * chunk
+            for _ in win.im2col_chunks(xp, view, s, s + chunk, chunk,
+                                       buf[i * size:(i + 1) * size]):
+                pass
+        rows = chunk * oh * ow
+        if view.shape[5] <= win.TAP_MAJOR_MAX_CHANNELS:   # chunks are (taps, rows), see win
+            cols = buf[:(last - first) * size].reshape(-1, taps, rows).transpose(0, 2, 1)
+        else:
+            cols = buf[:(last - first) * size].reshape(-1, rows, taps)
+        return [each(start, stop, cols)]
     try:
         with _blas_for_chunks(ctx):
-            return par.run_ranges(work, ranges)
+            return [r for per_block in par.run_blocks(work, blocks, threads)
+                    for r in per_block]
     finally:
         for buf in bufs:
             ws.give_back(buf)
@@ -89,18 +115,47 @@ def _over_columns(ctx, op, x, kh, kw, each):
 
 @kernel("Conv2D")
 def _conv2d(ctx, op, x, k):
+    return conv2d_bias_relu(ctx, op, x, k)
+
+
+def conv2d_bias_relu(ctx, op, x, k, bias=None, relu=False):
+    """``Conv2D``, then optionally ``+ bias`` (``Cout`` numbers) and a ReLU, each chunk of
+    output rows finished while in cache (:mod:`hilayers.backend.fusion`)."""
     kh, kw, cin, cout = k.shape
     n, h, w, _ = x.shape
     oh, ow, _ = win.geometry(h, w, kh, kw, op.strides, op.dilations, op.padding)
     _check_output(op, "input", (h, w), (kh, kw), (oh, ow))
+    xp = ctx.xp
     kmat = k.reshape(kh * kw * cin, cout)
-    out = ctx.xp.empty((n * oh * ow, cout), dtype=x.dtype)
+    out = xp.empty((n * oh * ow, cout), dtype=x.dtype)
     rows = oh * ow
+    if bias is not None:
+        # One bias row per image: adds over rows of oh*ow*cout numbers, not cout.
+        bias_row = xp.tile(bias.reshape(cout), rows)
 
     def each(start, stop, cols):
-        ctx.xp.matmul(cols, kmat, out=out[start * rows:stop * rows])
+        part = out[start * rows:stop * rows]
+        xp.matmul(cols[0], kmat, out=part)
+        if bias is not None:
+            wide = part.reshape(stop - start, rows * cout)
+            xp.add(wide, bias_row, out=wide)
+        if relu:
+            if xp is np:
+                relu_into(part, part)
+            else:
+                xp.maximum(part, 0, out=part)
     _over_columns(ctx, op, x, kh, kw, each)
     return out.reshape(n, oh, ow, cout)
+
+
+def fused_conv2d(relu):
+    """The kernel of a fused ``Conv2D -> Add(bias) [-> Relu]`` step,
+    ``fn(ctx, op, x, k, bias)`` (:func:`hilayers.backend.fusion.fuse_conv_bias_relu`)."""
+    def conv_bias(ctx, op, x, k, bias):
+        return conv2d_bias_relu(ctx, op, x, k, bias, relu)
+    conv_bias.__name__ = "conv2d_bias_relu" if relu else "conv2d_bias"
+    conv_bias.ends_with_relu = relu
+    return conv_bias
 
 
 @kernel("Conv2DBackpropFilter")
@@ -115,15 +170,22 @@ def _conv2d_backprop_filter(ctx, op, x, g, like):
                                    f"{(n, oh, ow, cout)}.")
     g_rows = g.reshape(n * oh * ow, cout)
     rows = oh * ow
+    # NumPy holds the GIL through a matrix product of fewer than about 500 results, so
+    # chunks whose filter gradient is smaller (LeNet-5's first layer: 25 x 6) are stacked
+    # into one batched product of at least _MIN_RELEASING_RESULTS, which lets the threads
+    # run at the same time. Each chunk's product is the same matrix product either way.
+    group = max(1, -(-_MIN_RELEASING_RESULTS // (kh * kw * cin * cout)))
 
     def each(start, stop, cols):
-        return cols.T @ g_rows[start * rows:stop * rows]
-    parts = [part for per_range in _over_columns(ctx, op, x, kh, kw, each)
-             for part in per_range]
+        q = cols.shape[0]
+        return cols.transpose(0, 2, 1) @ g_rows[start * rows:stop * rows].reshape(
+            q, -1, cout)
+    parts = [part for stack in _over_columns(ctx, op, x, kh, kw, each, group)
+             for part in stack]
     if not parts:                                  # an empty batch
         return ctx.xp.zeros(like.shape, dtype=x.dtype)
-    dk = parts[0]                                  # a fresh array: summed into in place
-    for part in parts[1:]:                         # a fixed order: repeatable results
+    dk = parts[0].copy()                           # summed into in place
+    for part in parts[1:]:                         # chunk order: repeatable results
         dk += part
     return dk.reshape(kh, kw, cin, cout)
 
@@ -154,45 +216,49 @@ def _backprop_input_unit_stride(ctx, g, k, out_shape, dilations, padding):
     margin = (kw - 1) * dw              # room for the shifts
     span = run + margin                 # columns of G (and R) per image
     flat = ws.borrow("bpi_g", (cout, n, run + 2 * margin), g.dtype)
-    flat[...] = 0
-    flat[:, :, margin:margin + run].reshape(cout, n, gh, wp)[:, :, :, :gw] = \
-        g.transpose(3, 0, 1, 2)
     kmat = k.transpose(0, 2, 1, 3).reshape(kh * cin, kw * cout)      # (a, c) x (b, o)
     acc = ws.borrow("bpi_acc", (cin, n, hp * wp + margin), g.dtype)
-    acc[...] = 0
+    result = xp.empty(out_shape, dtype=g.dtype)
     chunk = max(1, min(n, _CHUNK_BYTES // max(1, kw * cout * span * g.itemsize)))
-    ranges = _ranges(ctx, n, chunk, 1)
+    blocks = -(-n // chunk) if n else 0
+    threads = _threads(ctx, blocks)
     bufs = [(ws.borrow(("bpi_G", i), (kw * cout * chunk * span,), g.dtype),
              ws.borrow(("bpi_R", i), (kh * cin * chunk * span,), g.dtype))
-            for i in range(len(ranges))]
+            for i in range(threads)]
 
-    def work(i, first, last):
-        g_buf, r_buf = bufs[i]
-        for start in range(first, last, chunk):
-            stop = min(last, start + chunk)
-            m = stop - start
-            shifted = g_buf[:kw * cout * m * span].reshape(kw, cout, m, span)
-            for b in range(kw):
-                shifted[b] = flat[:, start:stop, margin - b * dw:margin - b * dw + span]
-            r = xp.matmul(kmat, shifted.reshape(kw * cout, m * span),
-                          out=r_buf[:kh * cin * m * span].reshape(kh * cin, m * span))
-            r = r.reshape(kh, cin, m, span)
-            for a in range(kh):
-                offset = a * dh * wp
-                acc[:, start:stop, offset:offset + span] += r[a]
+    def work(block, slot):
+        # Every step touches only the chunk's images, so the chunks run in any thread.
+        g_buf, r_buf = bufs[slot]
+        start = block * chunk
+        stop = min(n, start + chunk)
+        m = stop - start
+        mine = flat[:, start:stop]
+        mine[...] = 0
+        mine[:, :, margin:margin + run].reshape(cout, m, gh, wp)[:, :, :, :gw] = \
+            g[start:stop].transpose(3, 0, 1, 2)
+        shifted = g_buf[:kw * cout * m * span].reshape(kw, cout, m, span)
+        for b in range(kw):
+            shifted[b] = mine[:, :, margin - b * dw:margin - b * dw + span]
+        r = xp.matmul(kmat, shifted.reshape(kw * cout, m * span),
+                      out=r_buf[:kh * cin * m * span].reshape(kh * cin, m * span))
+        r = r.reshape(kh, cin, m, span)
+        total = acc[:, start:stop]
+        total[...] = 0
+        for a in range(kh):
+            offset = a * dh * wp
+            total[:, :, offset:offset + span] += r[a]
+        image = total[:, :, :hp * wp].reshape(cin, m, hp, wp)[:, :, top:top + h,
+                                                              left:left + w]
+        result[start:stop] = image.transpose(1, 2, 3, 0)
     try:
         with _blas_for_chunks(ctx):
-            par.run_ranges(work, ranges)
+            par.run_blocks(work, blocks, threads)
     finally:
         for pair in bufs:
             ws.give_back(pair[0])
             ws.give_back(pair[1])
-    image = acc[:, :, :hp * wp].reshape(cin, n, hp, wp)[:, :, top:top + h, left:left + w]
-    # Always a copy: with one channel the transposed view can already be contiguous, and
-    # acc goes back to the workspace.
-    result = xp.array(image.transpose(1, 2, 3, 0), order="C")
-    ws.give_back(flat)
-    ws.give_back(acc)
+        ws.give_back(flat)
+        ws.give_back(acc)
     return result
 
 

@@ -31,10 +31,15 @@ def _mask(cond, g):
 
 
 class Relu(UnaryOp):
-    """``max(x, 0)``; gradient 1 for ``x > 0``, else 0."""
+    """``max(x, 0)``; gradient 1 for ``x > 0``, else 0.
+
+    The gradient's mask reads the output: ``max(x, 0) > 0`` exactly where ``x > 0`` (a NaN
+    is neither), so the input need not be kept for the backward pass, and a convolution,
+    its bias and this ReLU can run as one kernel (:mod:`hilayers.backend.fusion`).
+    """
 
     def grad(self, node, grads):
-        return [_mask(greater(node.inputs[0], 0.0), grads[0])]
+        return [_mask(greater(node.outputs[0], 0.0), grads[0])]
 
 
 class Relu6(UnaryOp):
