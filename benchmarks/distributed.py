@@ -14,8 +14,9 @@ launch is repeated ``--repeats`` times and the median kept. The table shows:
 * ``bare allreduce ms``: the same allreduce alone, all ranks starting together after a
   barrier (median of 20): the communication cost without the waiting.
 
-Each process runs NumPy's BLAS on ``cores // N`` threads (``--threads`` to set it), so that N
-processes do not oversubscribe the cores; the 1-process row uses all of them.
+Each process runs NumPy's BLAS and hilayers' kernels on ``cores // N`` threads
+(``--threads`` to set it), so that N processes do not oversubscribe the cores; the 1-process
+row uses all of them.
 
 Run: python benchmarks/distributed.py [--processes 1,2] [--models mlp,lenet5] [--steps 60]
          [--repeats 3] [--threads 1]
@@ -29,7 +30,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "datasets", "mnist")
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "HILAYERS_NUM_THREADS")
 
 
 def worker(args):
@@ -128,7 +130,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3, help="launches per row (median)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS threads per process (default: cores // processes)")
+                        help="BLAS and kernel threads per process "
+                             "(default: cores // processes)")
     parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", default="mlp", help=argparse.SUPPRESS)

@@ -18,6 +18,7 @@ from .graph import (Graph, Node, Tensor, get_default_graph, name_scope, reset_de
                     set_random_seed)
 from .op import Op, convert_to_tensor
 from .kernels import backend, get_implementation, is_available, set_backend
+from .kernels._parallel import num_threads, set_num_threads
 from .leaves import (Variable, assign, assign_add, assign_sub, constant, placeholder,
                      variable)
 from .autodiff import gradients, sum_to
@@ -34,6 +35,7 @@ __all__ = [
     "convert_to_tensor", "backend", "get_implementation", "is_available", "set_backend",
     "Variable", "assign", "assign_add", "assign_sub", "constant", "placeholder", "variable",
     "gradients", "sum_to", "Function", "Session", "function", "set_check_numerics",
+    "num_threads", "set_num_threads",
     "BackendUnavailableError", "DTypeError", "FeedError", "FetchError", "GraphMismatchError",
     "HilayersError", "InvalidArgumentError", "KernelNotFoundError", "NotDifferentiableError",
     "NumericsError", "ShapeError",

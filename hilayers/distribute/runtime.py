@@ -165,6 +165,9 @@ def init(timeout=None, comm=None):
     if context.size > 1:
         _install_abort_on_failure(context)
     context.device = _select_gpu(context.local_rank)
+    # The ranks on one machine share its CPUs: fewer kernel threads each by default.
+    from ..backend.kernels._parallel import share_machine
+    share_machine(max(1, context.local_size))
     return context
 
 

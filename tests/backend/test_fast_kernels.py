@@ -569,6 +569,29 @@ def test_default_threads_follow_the_environment_and_the_machine(monkeypatch):
     assert _parallel.default_threads() == 1
 
 
+def test_processes_sharing_a_machine_share_its_default_threads(monkeypatch):
+    from hilayers.backend.kernels import _blas_threads, _parallel
+    monkeypatch.delenv("HILAYERS_NUM_THREADS", raising=False)
+    monkeypatch.setattr(_blas_threads, "available", lambda: True)
+    monkeypatch.setattr(_parallel, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(_parallel, "_state", dict(_parallel._state, threads=None,
+                                                   sharing=1, explicit=False))
+    assert _parallel.num_threads() == 2
+    _parallel.share_machine(2)                       # two ranks on this machine
+    assert _parallel.num_threads() == 1
+    _parallel.share_machine(1)
+    assert _parallel.num_threads() == 2
+    K.set_num_threads(2)                             # an explicit count is kept
+    _parallel.share_machine(2)
+    assert K.num_threads() == 2
+    monkeypatch.setenv("HILAYERS_NUM_THREADS", "3")
+    _parallel._state.update(threads=None, explicit=False)
+    assert _parallel.num_threads() == 3              # and so is the environment's
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="expected a positive number of processes"):
+            _parallel.share_machine(bad)
+
+
 def test_a_run_with_kernel_threads_holds_openblas_on_one_thread(two_threads, monkeypatch):
     from hilayers.backend.kernels import _blas_threads, linalg
     if not _blas_threads.available():

@@ -45,7 +45,7 @@ _ENV_VAR = "HILAYERS_NUM_THREADS"
 #: hilayers' own threads are on by default on machines with at most this many CPUs (the
 #: configuration measured in docs/performance.md).
 AUTO_MAX_CPUS = 2
-_state = {"threads": None, "helpers": []}
+_state = {"threads": None, "helpers": [], "sharing": 1, "explicit": False}
 _lock = threading.Lock()
 _local = threading.local()
 
@@ -60,14 +60,36 @@ def _cpu_count():
 def default_threads():
     """The thread count used when none is set: ``HILAYERS_NUM_THREADS``, else the usable
     CPUs when there are at most :data:`AUTO_MAX_CPUS` and OpenBLAS's threads can be held
-    back during a run, else 1."""
+    back during a run, divided among the processes sharing the machine
+    (:func:`share_machine`), else 1."""
     value = os.environ.get(_ENV_VAR, "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
     cpus = _cpu_count()
     if cpus > AUTO_MAX_CPUS or not _blas_threads.available():
         return 1
-    return max(1, cpus)
+    return max(1, cpus // _state["sharing"])
+
+
+def share_machine(processes):
+    """Tell the default thread count that ``processes`` processes (this one included) run
+    kernels on this machine at once, as the ranks of a distributed job do
+    (``hilayers.distribute.init`` calls it with the local size), so that together they do
+    not start more threads than there are CPUs. A count set by :func:`set_num_threads` or
+    ``HILAYERS_NUM_THREADS`` is kept.
+
+    Args:
+        processes: a positive int.
+
+    Raises:
+        ValueError: for anything else.
+    """
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise ValueError(f"share_machine: expected a positive number of processes; "
+                         f"received {processes!r}.")
+    _state["sharing"] = processes
+    if not _state["explicit"]:
+        _state["threads"] = None                  # recomputed at the next num_threads()
 
 
 def num_threads():
@@ -78,17 +100,28 @@ def num_threads():
 
 
 def set_num_threads(count):
-    """Set the number of threads the kernels use (1: no threads of their own).
+    """Set the number of threads hilayers' NumPy kernels split their work over (1: none of
+    their own), as ``torch.set_num_threads`` does; ``HILAYERS_NUM_THREADS`` sets it for a
+    process. Results are the same bits for any count. OpenBLAS's own threads are set
+    through its variables (``OPENBLAS_NUM_THREADS``).
 
     Args:
         count: a positive int.
 
     Raises:
         ValueError: for anything else.
+
+    Example:
+        >>> from hilayers import backend as K
+        >>> previous = K.num_threads()
+        >>> K.set_num_threads(1)
+        >>> K.num_threads()
+        1
+        >>> K.set_num_threads(previous)
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"set_num_threads: expected a positive int; received {count!r}.")
-    _state["threads"] = count
+    _state["threads"], _state["explicit"] = count, True
 
 
 def threads_for(blocks):
