@@ -27,9 +27,9 @@ sys.path.insert(0, HERE)
 BATCH = 128
 
 
-def _timed_run_steps(totals, counts):
-    """A replacement of ``Plan._run_steps`` that adds each kernel's CPU time to ``totals``."""
-    clock = time.thread_time
+def _timed_run_steps(totals, counts, clock):
+    """A replacement of ``Plan._run_steps`` that adds each kernel's time on ``clock`` to
+    ``totals``."""
 
     def run_steps(plan, *args):
         # (ctx, vals) here; (vals,) in the engine before the workspace existed.
@@ -49,7 +49,7 @@ def _timed_run_steps(totals, counts):
     return run_steps
 
 
-def profile(workload, images, repeats, data_dir):
+def profile(workload, images, repeats, data_dir, clock=time.thread_time):
     """Return ``(rows, steps, kernels_s, fit_s)``; rows are ``(op, shape, calls, s/step)``."""
     from hilayers.backend import compiler
     import workloads
@@ -64,10 +64,10 @@ def profile(workload, images, repeats, data_dir):
     try:
         for _ in range(repeats):
             totals, counts = collections.defaultdict(float), collections.Counter()
-            compiler.Plan._run_steps = _timed_run_steps(totals, counts)
-            start = time.thread_time()
+            compiler.Plan._run_steps = _timed_run_steps(totals, counts, clock)
+            start = clock()
             model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
-            fit_s = time.thread_time() - start
+            fit_s = clock() - start
             if best is None:
                 best, calls = dict(totals), counts
             else:
@@ -88,11 +88,16 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--data", default=None, help="the MNIST folder")
+    parser.add_argument("--wall", action="store_true",
+                        help="wall-clock time instead of this thread's CPU time (for runs "
+                             "with several threads; more disturbed by other processes)")
     args = parser.parse_args(argv)
+    clock = time.perf_counter if args.wall else time.thread_time
     rows, steps, kernels_s, fit_s = profile(args.workload, args.images, args.repeats,
-                                            args.data)
-    print(f"{args.workload}: {steps} steps of batch {BATCH}; thread CPU ms per step, the "
-          f"least of {args.repeats} passes")
+                                            args.data, clock)
+    print(f"{args.workload}: {steps} steps of batch {BATCH}; "
+          f"{'wall-clock' if args.wall else 'thread CPU'} ms per step, the least of "
+          f"{args.repeats} passes")
     print(f"{'ms/step':>8} {'calls':>5}  op (output shape)")
     for name, shape, count, seconds in rows[:args.top]:
         print(f"{seconds * 1e3:8.3f} {count:5d}  {name} {shape}")
