@@ -4,18 +4,26 @@ Prints:
   * the per-op overhead of a compiled function running a chain of 100 elementwise ops on a
     one-element tensor (µs per op; the target is at most 5);
   * a 1024×1024 float32 matmul run through the engine against NumPy called directly
-    (ratio = NumPy time / engine time; the target is at least 0.95).
+    (ratio = NumPy time / engine time; the target is at least 0.95). The two alternate, so
+    with hilayers' kernel threads on, each engine run starts while OpenBLAS's threads are
+    still spinning after NumPy's product: docs/performance.md has the figures with and
+    without (``HILAYERS_NUM_THREADS=1``).
 
 Run: python benchmarks/engine.py [--repeats 7]
 """
 import argparse
 import json
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
 
 from hilayers import backend as K
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import workloads  # noqa: E402  (benchmarks/workloads.py, beside this file)
 
 
 def _median_time(fn, repeats, inner):
@@ -29,16 +37,9 @@ def _median_time(fn, repeats, inner):
 
 
 def dispatch_overhead(repeats, chain=100):
-    graph = K.Graph(seed=0)
-    with graph.as_default():
-        x = K.placeholder((1,), name="x")
-        y = x
-        for i in range(chain):
-            y = y * 1.0001 if i % 2 else y + 0.5
-        f = K.function([x], y)
-    value = [np.ones(1, dtype=np.float32)]
-    f(value)
-    per_call, low, high = _median_time(lambda: f(value), repeats, inner=2000)
+    call = workloads.hilayers_dispatch_chain(chain)
+    call()
+    per_call, low, high = _median_time(call, repeats, inner=2000)
     return {"us_per_op": per_call / chain * 1e6, "min": low / chain * 1e6,
             "max": high / chain * 1e6}
 

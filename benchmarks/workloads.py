@@ -207,20 +207,26 @@ def measure_step_latency(framework, setup):
 # -- workload 5: dispatch overhead ---------------------------------------------------------------
 
 
+def hilayers_dispatch_chain(chain=DISPATCH_CHAIN):
+    """A compiled hilayers function running ``chain`` elementwise ops on a one-element
+    tensor (alternately ``+ 0.5`` and ``* 1.0001``), and a call of it with no arguments."""
+    from hilayers import backend as K
+    graph = K.Graph(seed=0)
+    with graph.as_default():
+        x = K.placeholder((1,), name="x")
+        y = x
+        for i in range(chain):
+            y = y * 1.0001 if i % 2 else y + 0.5
+        f = K.function([x], y)
+    value = [np.ones(1, dtype=np.float32)]
+    return lambda: f(value)
+
+
 def measure_dispatch(framework, setup):
     """Microseconds per op of a chain of 100 elementwise ops on a one-element tensor
-    (alternately ``+ 0.5`` and ``* 1.0001``), including the kernels' own work."""
+    (:func:`hilayers_dispatch_chain`), including the kernels' own work."""
     if framework == "hilayers":
-        from hilayers import backend as K
-        graph = K.Graph(seed=0)
-        with graph.as_default():
-            x = K.placeholder((1,), name="x")
-            y = x
-            for i in range(DISPATCH_CHAIN):
-                y = y * 1.0001 if i % 2 else y + 0.5
-            f = K.function([x], y)
-        value = [np.ones(1, dtype=np.float32)]
-        call = lambda: f(value)             # noqa: E731
+        call = hilayers_dispatch_chain()
     else:
         import torch
         start_value = torch.ones(1)
