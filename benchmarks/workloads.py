@@ -1,4 +1,4 @@
-"""The workloads of ``benchmarks/run.py``, each for hilayers and for PyTorch (CPU).
+"""The workloads of ``benchmarks/run.py``, each for hilayers and for PyTorch.
 
 Every ``measure_*`` function takes the framework (``"hilayers"`` or ``"pytorch"``) and a
 :class:`Setup` (data and sizes) and returns one figure: seconds, microseconds or megabytes,
@@ -6,7 +6,12 @@ lower is better. Both frameworks get the same model, data, batch size and optimi
 learning rate 1e-3, epsilon 1e-7 as Keras), and every measurement starts after a warm-up
 call, so that graph compilation (hilayers) and first-call allocation (both) are not timed.
 
-PyTorch is imported only inside the ``_torch_*`` functions, so that this module works
+On a GPU (hilayers on CuPy, PyTorch on CUDA: :mod:`devices`) the data stays in host memory
+and each batch is copied to the device as it is used, by both frameworks (hilayers' ``fit``
+and ``predict`` take host arrays, so PyTorch moves its batches as a data loader would);
+every timing waits for the device to finish before it reads the clock.
+
+PyTorch is imported only inside the functions that use it, so that this module works
 without it.
 """
 import dataclasses
@@ -15,6 +20,8 @@ import statistics
 import time
 
 import numpy as np
+
+import devices
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "datasets", "mnist")
@@ -47,6 +54,8 @@ class Setup:
         latency_steps: training steps timed at batch 1.
         dispatch_calls: calls of the 100-op chain per timing.
         conv_calls: calls per convolution timing.
+        convnet_images: synthetic images of one convnet32 epoch (workload 8).
+        torch_device: the device PyTorch runs on, ``'cpu'`` or ``'cuda'``.
     """
 
     data_dir: str = None
@@ -55,6 +64,8 @@ class Setup:
     latency_steps: int = 200
     dispatch_calls: int = 1000
     conv_calls: int = 5
+    convnet_images: int = 25600
+    torch_device: str = "cpu"
     _cache: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def mnist(self, flat):
@@ -94,8 +105,9 @@ def hilayers_model(name):
     return model
 
 
-def torch_model(name):
-    """The same network in PyTorch (NCHW for LeNet-5), with its Adam optimizer."""
+def torch_model(name, device="cpu"):
+    """The same network in PyTorch (NCHW for LeNet-5) on ``device``, with its Adam
+    optimizer."""
     import torch
     from torch import nn
     torch.manual_seed(0)
@@ -107,6 +119,7 @@ def torch_model(name):
             nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
             nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    model = model.to(device)
     return model, torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
 
@@ -118,18 +131,24 @@ def _torch_images(x):
     return torch.from_numpy(x)
 
 
-def _torch_trainer(name, x, y):
-    """``(step(index_tensor), model)`` for PyTorch training on ``x``, ``y``."""
+def torch_trainer(model, optimizer, x, y, device="cpu"):
+    """``step(index_tensor)``: one PyTorch training step of ``model`` on the rows ``index``
+    of the host arrays ``x``, ``y``, copied to ``device``."""
     import torch
-    model, optimizer = torch_model(name)
     loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = _torch_images(x), torch.from_numpy(y)
 
     def step(idx):
         optimizer.zero_grad()
-        loss_fn(model(xt[idx]), yt[idx]).backward()
+        loss_fn(model(xt[idx].to(device)), yt[idx].to(device)).backward()
         optimizer.step()
-    return step, model
+    return step
+
+
+def _torch_trainer(name, x, y, device="cpu"):
+    """``(step(index_tensor), model)`` for PyTorch training of a named network."""
+    model, optimizer = torch_model(name, device)
+    return torch_trainer(model, optimizer, x, y, device), model
 
 
 # -- workloads 1, 2: one training epoch --------------------------------------------------------
@@ -143,14 +162,23 @@ def measure_epoch(framework, setup, name):
         model.train_on_batch(x[:TRAIN_BATCH], y[:TRAIN_BATCH])
         start = time.perf_counter()
         model.fit(x, y, batch_size=TRAIN_BATCH, epochs=1, verbose=0, shuffle=True)
+        devices.sync(framework)
         return time.perf_counter() - start
+    step, _ = _torch_trainer(name, x, y, setup.torch_device)
+    return time_torch_epoch(step, len(x), TRAIN_BATCH, setup.torch_device)
+
+
+def time_torch_epoch(step, images, batch, device):
+    """Seconds of one shuffled PyTorch epoch of ``step`` over ``images`` rows, after one
+    warm-up step, up to the device's finishing the last step."""
     import torch
-    step, _ = _torch_trainer(name, x, y)
-    step(torch.arange(TRAIN_BATCH))
+    step(torch.arange(min(batch, images)))
+    devices.sync("pytorch", device)
     start = time.perf_counter()
-    order = torch.randperm(len(x))
-    for i in range(0, len(x), TRAIN_BATCH):
-        step(order[i:i + TRAIN_BATCH])
+    order = torch.randperm(images)
+    for i in range(0, images, batch):
+        step(order[i:i + batch])
+    devices.sync("pytorch", device)
     return time.perf_counter() - start
 
 
@@ -165,16 +193,20 @@ def measure_inference(framework, setup):
         model.predict(x[:INFER_BATCH], batch_size=INFER_BATCH)
         start = time.perf_counter()
         model.predict(x, batch_size=INFER_BATCH)
+        devices.sync(framework)
         return time.perf_counter() - start
     import torch
-    model, _ = torch_model("lenet5")
+    device = setup.torch_device
+    model, _ = torch_model("lenet5", device)
     model.eval()
     xt = _torch_images(x)
     with torch.no_grad():
-        model(xt[:INFER_BATCH])
+        model(xt[:INFER_BATCH].to(device)).argmax(1).cpu()
+        devices.sync("pytorch", device)
         start = time.perf_counter()
         for i in range(0, len(xt), INFER_BATCH):
-            model(xt[i:i + INFER_BATCH]).argmax(1)
+            model(xt[i:i + INFER_BATCH].to(device)).argmax(1).cpu()
+        devices.sync("pytorch", device)
         return time.perf_counter() - start
 
 
@@ -192,14 +224,18 @@ def measure_step_latency(framework, setup):
         for i in range(count):
             start = time.perf_counter()
             model.train_on_batch(x[i:i + 1], y[i:i + 1])
+            devices.sync(framework)
             times.append(time.perf_counter() - start)
         return statistics.median(times)
     import torch
-    step, _ = _torch_trainer("lenet5", x, y)
+    device = setup.torch_device
+    step, _ = _torch_trainer("lenet5", x, y, device)
     step(torch.arange(1))
     for i in range(count):
+        devices.sync("pytorch", device)
         start = time.perf_counter()
         step(torch.arange(i, i + 1))
+        devices.sync("pytorch", device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -209,7 +245,8 @@ def measure_step_latency(framework, setup):
 
 def hilayers_dispatch_chain(chain=DISPATCH_CHAIN):
     """A compiled hilayers function running ``chain`` elementwise ops on a one-element
-    tensor (alternately ``+ 0.5`` and ``* 1.0001``), and a call of it with no arguments."""
+    tensor (alternately ``+ 0.5`` and ``* 1.0001``), and a call of it with no arguments.
+    The input already lies on the backend's device; the result comes back to the host."""
     from hilayers import backend as K
     graph = K.Graph(seed=0)
     with graph.as_default():
@@ -218,18 +255,20 @@ def hilayers_dispatch_chain(chain=DISPATCH_CHAIN):
         for i in range(chain):
             y = y * 1.0001 if i % 2 else y + 0.5
         f = K.function([x], y)
-    value = [np.ones(1, dtype=np.float32)]
+    value = [K.get_implementation().to_device(np.ones(1, dtype=np.float32))]
     return lambda: f(value)
 
 
 def measure_dispatch(framework, setup):
     """Microseconds per op of a chain of 100 elementwise ops on a one-element tensor
-    (:func:`hilayers_dispatch_chain`), including the kernels' own work."""
+    (:func:`hilayers_dispatch_chain`), including the kernels' own work. On a GPU hilayers
+    copies each call's one-number result to the host; PyTorch's calls stay queued on the
+    device until the timing's end."""
     if framework == "hilayers":
         call = hilayers_dispatch_chain()
     else:
         import torch
-        start_value = torch.ones(1)
+        start_value = torch.ones(1, device=setup.torch_device)
 
         def call():
             with torch.no_grad():
@@ -238,9 +277,12 @@ def measure_dispatch(framework, setup):
                     y = y * 1.0001 if i % 2 else y + 0.5
             return y
     call()
+    device = setup.torch_device
+    devices.sync(framework, device)
     start = time.perf_counter()
     for _ in range(setup.dispatch_calls):
         call()
+    devices.sync(framework, device)
     return (time.perf_counter() - start) / setup.dispatch_calls / DISPATCH_CHAIN * 1e6
 
 
@@ -249,13 +291,22 @@ def measure_dispatch(framework, setup):
 
 def measure_conv(framework, setup, shape_name, backward):
     """Milliseconds of one conv2d forward (and, with ``backward``, the gradients with
-    respect to the input and the kernel) at the named shape (:data:`CONV_SHAPES`)."""
+    respect to the input and the kernel) at the named shape (:data:`CONV_SHAPES`).
+
+    The inputs already lie on each framework's device. hilayers' ``K.function`` returns
+    its results as NumPy arrays, so on a GPU each call also copies them to the host; there
+    PyTorch copies its results (the output, and the two gradients) to the host too, so that
+    both do the same work.
+    """
     x_shape, k_shape, padding = CONV_SHAPES[shape_name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal(x_shape, dtype=np.float32)
     k = rng.standard_normal(k_shape, dtype=np.float32) * np.float32(0.1)
+    device = setup.torch_device
     if framework == "hilayers":
         from hilayers import backend as K
+        on_device = K.get_implementation().to_device
+        x, k = on_device(x), on_device(k)
         graph = K.Graph(seed=0)
         with graph.as_default():
             px, pk = K.placeholder(x_shape), K.placeholder(k_shape)
@@ -265,15 +316,16 @@ def measure_conv(framework, setup, shape_name, backward):
                 pg = K.placeholder(out.shape)
                 fetches += K.gradients(out, [px, pk], grad_ys=[pg])
                 f = K.function([px, pk, pg], fetches)
-                g = rng.standard_normal(out.shape, dtype=np.float32)
+                g = on_device(rng.standard_normal(out.shape, dtype=np.float32))
                 call = lambda: f([x, k, g])            # noqa: E731
             else:
                 f = K.function([px, pk], fetches)
                 call = lambda: f([x, k])               # noqa: E731
     else:
         import torch
-        tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-        tk = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1)))
+        to_host = (lambda t: t.cpu()) if device != "cpu" else (lambda t: t)  # noqa: E731
+        tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(device)
+        tk = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1))).to(device)
         pad = k_shape[0] // 2 if padding == "same" else 0
         if backward:
             tx.requires_grad_(True)
@@ -281,18 +333,23 @@ def measure_conv(framework, setup, shape_name, backward):
             with torch.no_grad():
                 probe = torch.nn.functional.conv2d(tx, tk, padding=pad)
             tg = torch.from_numpy(rng.standard_normal(tuple(probe.shape), dtype=np.float32))
+            tg = tg.to(device)
 
             def call():
                 tx.grad = tk.grad = None
-                torch.nn.functional.conv2d(tx, tk, padding=pad).backward(tg)
+                out = torch.nn.functional.conv2d(tx, tk, padding=pad)
+                out.backward(tg)
+                return [to_host(t) for t in (out.detach(), tx.grad, tk.grad)]
         else:
             def call():
                 with torch.no_grad():
-                    return torch.nn.functional.conv2d(tx, tk, padding=pad)
+                    return to_host(torch.nn.functional.conv2d(tx, tk, padding=pad))
     call()
+    devices.sync(framework, device)
     start = time.perf_counter()
     for _ in range(setup.conv_calls):
         call()
+    devices.sync(framework, device)
     return (time.perf_counter() - start) / setup.conv_calls * 1e3
 
 
