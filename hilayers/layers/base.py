@@ -173,12 +173,15 @@ class Layer:
     # -- tracking ----------------------------------------------------------------------------
     def __setattr__(self, name, value):
         if isinstance(value, Layer) and name != "_outer" and "_sublayers" in self.__dict__:
-            if value not in self._sublayers:
+            if all(value is not known for known in self._sublayers):
                 self._sublayers.append(value)
-        elif (isinstance(value, (list, tuple)) and value and "_sublayers" in self.__dict__
+        elif (isinstance(value, (list, tuple)) and value and name != "_sublayers"
+              and "_sublayers" in self.__dict__
               and all(isinstance(v, Layer) for v in value)):
+            known = {id(layer) for layer in self._sublayers}    # a set: deep models stay O(n)
             for v in value:
-                if v not in self._sublayers:
+                if id(v) not in known:
+                    known.add(id(v))
                     self._sublayers.append(v)
         object.__setattr__(self, name, value)
 

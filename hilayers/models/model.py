@@ -53,7 +53,13 @@ class Model(SavingMixin, TrainingMixin, Layer):
             self._init_graph_network(inputs, outputs)
 
     # -- functional construction -----------------------------------------------------------
-    def _init_graph_network(self, inputs, outputs):
+    def _init_graph_network(self, inputs, outputs, known_calls=None):
+        """Record the layer calls from ``inputs`` to ``outputs``, parents first.
+
+        ``known_calls``: calls already recorded for the same inputs (a Sequential that grows
+        by one layer passes its previous calls, so that adding n layers costs O(n), not
+        O(n**2)).
+        """
         self._nested_inputs = inputs
         self._nested_outputs = outputs
         self.inputs = nest.flatten(inputs)
@@ -63,34 +69,44 @@ class Model(SavingMixin, TrainingMixin, Layer):
             if hist is None or not isinstance(hist[0].layer, InputLayer):
                 raise ValueError(f"Model {self.name!r}: inputs must be tensors made by Input(); "
                                  f"received {t!r}.")
-        calls, seen = [], set()
+        calls = list(known_calls or [])
+        seen = {id(record) for record in calls}
         input_set = set(self.inputs)
 
-        def visit(tensor, path):
+        def record_of(tensor):
             hist = history_of(tensor) if isinstance(tensor, K.Tensor) else None
             if hist is None:
                 raise ValueError(f"Model {self.name!r}: tensor {getattr(tensor, 'name', tensor)!r} "
                                  "was not produced by a layer; wrap backend ops in a Lambda "
                                  "layer.")
             record = hist[0]
-            if id(record) in seen:
-                return
             if isinstance(record.layer, InputLayer) and tensor not in input_set:
                 raise ValueError(
                     f"Graph disconnected: model {self.name!r} cannot reach input "
                     f"{record.layer.name!r} from its inputs "
                     f"{[i.name for i in self.inputs]}; pass it in `inputs`.")
-            for parent in nest.flatten(record.inputs) + _tensors_in(record.arguments):
-                visit(parent, path)
-            seen.add(id(record))
-            calls.append(record)
+            return record
 
-        for t in self.outputs:
-            visit(t, [])
+        # Depth-first, parents before the call that uses them, with a stack of our own
+        # rather than recursion, so that a model thousands of layers deep builds.
+        stack = [(t, False) for t in reversed(self.outputs)]
+        while stack:
+            tensor, parents_done = stack.pop()
+            record = record_of(tensor)
+            if id(record) in seen:
+                continue
+            if parents_done:
+                seen.add(id(record))
+                calls.append(record)
+                continue
+            stack.append((tensor, True))
+            parents = nest.flatten(record.inputs) + _tensors_in(record.arguments)
+            stack.extend((parent, False) for parent in reversed(parents))
         self._layer_calls = calls
-        layers = []
+        layers, layer_ids = [], set()
         for record in calls:
-            if record.layer not in layers:
+            if id(record.layer) not in layer_ids:
+                layer_ids.add(id(record.layer))
                 layers.append(record.layer)
         self._graph_layers = layers
         self._sublayers = [l for l in layers if not isinstance(l, InputLayer)]

@@ -64,7 +64,7 @@ class Sequential(Model):
         try:
             if self.outputs is not None:
                 out = layer(self.outputs[0])
-                self._set_outputs(out)
+                self._set_outputs(out, known_calls=self._layer_calls)
             elif self._input_tensor is not None or self._stack[0].batch_input_shape is not None:
                 self._rebuild()
         except Exception:
@@ -98,12 +98,12 @@ class Sequential(Model):
             x = layer(x)
         self._set_outputs(x)
 
-    def _set_outputs(self, output):
+    def _set_outputs(self, output, known_calls=None):
         if isinstance(output, (list, tuple)):
             raise ValueError(f"Layer {self._stack[-1].name!r} returned several tensors; "
                              "Sequential models need one output per layer. Use the "
                              "functional Model API.")
-        self._init_graph_network(self._input_tensor, output)
+        self._init_graph_network(self._input_tensor, output, known_calls)
         self._sublayers = list(self._stack)
         self._functions = {}
 

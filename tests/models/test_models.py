@@ -144,3 +144,19 @@ def test_configs_round_trip():
 def test_top_level_exports():
     assert hilayers.layers.Dense is layers.Dense
     assert hilayers.Sequential is Sequential
+
+
+def test_models_deeper_than_the_recursion_limit_build_train_and_predict():
+    # 1,500 layers: more than Python's default recursion limit (1,000) of nested calls.
+    depth = 1500
+    model = Sequential([Input((3,))] + [layers.Dense(3, kernel_initializer="identity")
+                                        for _ in range(depth)])
+    assert len(model.layers) == depth and len(model.trainable_weights) == 2 * depth
+    x = np.array([[1.0, -2.0, 0.5]], np.float32)
+    model.compile("sgd", "mse")
+    history = model.fit(x, x, epochs=1, verbose=0)      # identity maps: loss 0, no change
+    assert history.history["loss"] == [0.0]
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    functional = Model(model.inputs, model.outputs)
+    assert [layer.name for layer in functional.layers[1:]] == \
+        [layer.name for layer in model.layers]
